@@ -1,0 +1,1 @@
+"""The chip domain."""
