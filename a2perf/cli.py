@@ -7,6 +7,8 @@ to stderr and exits with code 2. Heavy imports happen inside commands so that
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -57,6 +59,131 @@ def envs() -> None:
     for info in all_env_infos():
         table.add_row(info.id, info.domain, info.description, ",".join(info.extras), info.needs or "-")
     console.print(table)
+
+
+def _parse_seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise fail(f"--seeds must be comma-separated integers like 0,1,2, got {text!r}") from None
+    if not seeds:
+        raise fail("--seeds is empty; give e.g. --seeds 0,1,2")
+    return seeds
+
+
+@app.command()
+def measure(
+    env: Annotated[
+        str, typer.Option("--env", help="gymnasium env id, e.g. CartPole-v1 or CircuitTraining-ToyMacro-v0")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="result JSON file to write")],
+    policy: Annotated[str, typer.Option(help="'random' or a stable-baselines3 model .zip")] = "random",
+    algo: Annotated[str | None, typer.Option(help="SB3 algorithm of the model (default: detect)")] = None,
+    env_kwargs: Annotated[str | None, typer.Option("--env-kwargs", help="JSON object of env kwargs")] = None,
+    episodes: Annotated[int, typer.Option(min=1, help="episodes per seed")] = 10,
+    seeds: Annotated[str, typer.Option(help="comma-separated seeds")] = "0,1,2",
+    name: Annotated[str | None, typer.Option(help="label in tables (default: policy name)")] = None,
+    latency_calls: Annotated[int, typer.Option(min=0, help="timed policy calls per seed")] = 1000,
+    energy: Annotated[bool, typer.Option(help="measure energy with codecarbon's offline tracker")] = True,
+    country: Annotated[str, typer.Option(help="ISO code of the country for carbon intensity")] = "USA",
+) -> None:
+    """Roll a policy out on any gymnasium env and write a result with every metric that applies."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from a2perf.leaderboard.tables import results_table
+    from a2perf.measure import MeasureConfig, parse_env_kwargs
+    from a2perf.measure import measure as run_measure
+    from a2perf.results import save_result
+
+    try:
+        config = MeasureConfig(
+            env_id=env,
+            env_kwargs=parse_env_kwargs(env_kwargs),
+            seeds=_parse_seeds(seeds),
+            episodes=episodes,
+            policy=policy,
+            algo=algo,
+            name=name,
+            latency_calls=latency_calls,
+            measure_energy=energy,
+            country_iso_code=country,
+        )
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err_console, transient=False) as progress:
+            task = progress.add_task(f"{env} episodes", total=episodes * len(config.seeds))
+            result = run_measure(config, on_episode=lambda *_: progress.advance(task))
+        save_result(result, out)
+    except A2PerfError as e:
+        raise fail(str(e)) from None
+    console.print(results_table([result]))
+    console.print(f"result written to {out}")
+
+
+@app.command()
+def report(
+    paths: Annotated[list[Path], typer.Argument(help="result files or folders (searched recursively)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print machine-readable JSON rows")] = False,
+) -> None:
+    """Print the tables of one or many result files."""
+    from a2perf.leaderboard.tables import result_row, results_table
+    from a2perf.results import load_results
+
+    try:
+        results = load_results(paths, skip_invalid=True)
+    except A2PerfError as e:
+        raise fail(str(e)) from None
+    if not results:
+        raise fail(f"no a2perf result files found in {', '.join(map(str, paths))}")
+    if as_json:
+        rows = [{**result_row(r), "aggregates": r.aggregates.model_dump(mode="json")} for r in results]
+        typer.echo(json.dumps(rows, indent=2))
+    else:
+        console.print(results_table(results))
+
+
+@app.command()
+def validate(path: Annotated[Path, typer.Argument(help="result JSON file")]) -> None:
+    """Check a result file against the schema (exit 0 if valid, 2 with the reason if not)."""
+    from a2perf.results import load_result
+
+    try:
+        result = load_result(path)
+    except A2PerfError as e:
+        raise fail(str(e)) from None
+    console.print(
+        f"{path}: valid a2perf result (schema v{result.schema_version}, {result.name} on {result.env_id})"
+    )
+
+
+@app.command()
+def bench(
+    name: Annotated[
+        str | None, typer.Argument(help="benchmark name (file benchmarks/bench_NAME.py); all if omitted")
+    ] = None,
+) -> None:
+    """Run the speed/memory benchmarks and print their JSON figures."""
+    from a2perf.bench import available_benchmarks, run_benchmark
+
+    try:
+        names = [name] if name else available_benchmarks()
+        for bench_name in names:
+            figures = run_benchmark(bench_name)
+            typer.echo(json.dumps({bench_name: figures}, indent=2))
+    except A2PerfError as e:
+        raise fail(str(e)) from None
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="folder for results and the report")] = Path("a2perf-out/demo"),
+) -> None:
+    """A short end-to-end benchmark on the built-in defaults (what `make demo` runs)."""
+    from a2perf.demo import run_demo
+
+    try:
+        run_demo(out, console=console)
+    except A2PerfError as e:
+        raise fail(str(e)) from None
 
 
 def main() -> None:

@@ -1,0 +1,107 @@
+"""Turn per-seed raw values into the aggregates of a :class:`RunResult`.
+
+Conventions (documented in the README and the schema):
+- returns: ``mean``/``std`` pool every episode of every seed (A2Perf: population std);
+  ``iqm`` is rliable's IQM over the runs x 1 matrix of per-seed mean returns, with a 95%
+  stratified-bootstrap CI (seeded, 2000 reps).
+- rollout reliability: dispersion (IQR) and risk (CVaR) across the rollouts of the
+  final policy, pooled over seeds as A2Perf does.
+- latency: percentiles of every timed call of every seed.
+- system: mean and sample std over seeds, per phase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from a2perf.metrics import aggregates, reliability
+from a2perf.metrics.latency import latency_percentiles
+from a2perf.results.schema import (
+    Aggregates,
+    LatencyResult,
+    ReturnsSummary,
+    RolloutReliability,
+    SeedResult,
+    Summary,
+    SystemResult,
+    SystemSummary,
+)
+
+BOOTSTRAP_REPS = 2000
+BOOTSTRAP_SEED = 0
+
+
+def summary_of(values: Sequence[float]) -> Summary:
+    """Mean and sample std (ddof=1; 0 for a single value) of per-seed scalars."""
+    array = np.asarray(values, dtype=float)
+    std = float(array.std(ddof=1)) if array.size > 1 else 0.0
+    return Summary(mean=float(array.mean()), std=std, n=int(array.size))
+
+
+def summarize_returns(per_seed_returns: Sequence[Sequence[float]]) -> ReturnsSummary:
+    """Pooled mean/std of episode returns and the IQM of per-seed means with its bootstrap CI."""
+    pooled = np.concatenate([np.asarray(r, dtype=float) for r in per_seed_returns])
+    scores = np.array([[np.mean(r)] for r in per_seed_returns])  # runs x 1 task
+    ci = aggregates.stratified_bootstrap_ci(
+        scores, "iqm", rng=np.random.default_rng(BOOTSTRAP_SEED), reps=BOOTSTRAP_REPS
+    )
+    return ReturnsSummary(
+        mean=float(pooled.mean()),
+        std=float(pooled.std()),
+        iqm=ci.point,
+        iqm_ci_low=ci.low,
+        iqm_ci_high=ci.high,
+        num_episodes=int(pooled.size),
+    )
+
+
+def summarize_rollout_reliability(per_seed_returns: Sequence[Sequence[float]]) -> RolloutReliability:
+    """Dispersion and risk across rollouts of the fixed policy (rollouts x seeds)."""
+    return RolloutReliability(
+        dispersion_across_rollouts=float(reliability.dispersion_across_rollouts(per_seed_returns)),
+        risk_across_rollouts=float(reliability.risk_across_rollouts(per_seed_returns)),
+    )
+
+
+def summarize_system(results: Sequence[SystemResult]) -> SystemSummary:
+    """Per-phase system usage over seeds; energy stays ``None`` if any seed had no energy reading."""
+    modes = sorted({r.energy_mode for r in results})
+
+    def energy(attr: str) -> Summary | None:
+        values = [getattr(r, attr) for r in results]
+        return None if any(v is None for v in values) else summary_of(values)
+
+    return SystemSummary(
+        wall_time_s=summary_of([r.wall_time_s for r in results]),
+        rss_peak_mb=summary_of([r.rss_peak_mb for r in results]),
+        rss_mean_mb=summary_of([r.rss_mean_mb for r in results]),
+        cpu_percent_mean=summary_of([r.cpu_percent_mean for r in results]),
+        energy_kwh=energy("energy_kwh"),
+        cpu_energy_kwh=energy("cpu_energy_kwh"),
+        ram_energy_kwh=energy("ram_energy_kwh"),
+        energy_mode=" | ".join(modes),
+    )
+
+
+def summarize_latency(latencies_s: np.ndarray, num_warmup: int) -> LatencyResult:
+    """Percentiles (ms) of all timed calls pooled over seeds."""
+    stats = latency_percentiles(latencies_s)
+    return LatencyResult(**stats, num_calls=int(latencies_s.size), num_warmup=num_warmup)
+
+
+def summarize(per_seed: Sequence[SeedResult], latencies_s: np.ndarray | None = None) -> Aggregates:
+    """All aggregates that the per-seed values support."""
+    returns = [s.episode_returns for s in per_seed if s.episode_returns]
+    phases = sorted({phase for s in per_seed for phase in s.system})
+    latency = None
+    if latencies_s is not None and latencies_s.size:
+        warmup = sum(s.latency.num_warmup for s in per_seed if s.latency is not None)
+        latency = summarize_latency(latencies_s, warmup)
+    return Aggregates(
+        returns=summarize_returns(returns) if returns else None,
+        rollout_reliability=summarize_rollout_reliability(returns) if returns else None,
+        latency=latency,
+        system={p: summarize_system([s.system[p] for s in per_seed if p in s.system]) for p in phases},
+    )
