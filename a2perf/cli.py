@@ -15,11 +15,19 @@ import typer
 from rich.console import Console
 
 from a2perf import __version__
+from a2perf.baselines import cli as baselines_cli
 from a2perf.envs.chip.cli import app as chip_app
 from a2perf.errors import A2PerfError
+from a2perf.leaderboard import cli as leaderboard_cli
+from a2perf.submission.cli import app as submission_app
 
 app = typer.Typer(help="a2perf: benchmark autonomous agents.", no_args_is_help=True, add_completion=False)
+data_app = typer.Typer(
+    help="Download public data sets (netlists, motion clips) into the cache.", no_args_is_help=True
+)
 app.add_typer(chip_app, name="chip")
+app.add_typer(data_app, name="data")
+app.add_typer(submission_app, name="submission")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -184,6 +192,73 @@ def demo(
         run_demo(out, console=console)
     except A2PerfError as e:
         raise fail(str(e)) from None
+
+
+@app.command()
+def evaluate(
+    run: Annotated[Path | None, typer.Option(help="training run folder written by `a2perf train`")] = None,
+    submission: Annotated[
+        Path | None, typer.Option(help="submission folder (see `a2perf submission init`)")
+    ] = None,
+    env: Annotated[str | None, typer.Option(help="env id (with --submission)")] = None,
+    phases: Annotated[str, typer.Option(help="with --submission: comma-separated phases")] = "inference",
+    episodes: Annotated[int, typer.Option(min=1, help="evaluation episodes per seed")] = 100,
+    tasks: Annotated[
+        str | None, typer.Option(help="generalization tasks (comma-separated; default: the domain's list)")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="result file (default: inside the run/submission folder)")
+    ] = None,
+) -> None:
+    """Evaluate a trained run (--run) or a submission (--submission --env) and write a result file."""
+    try:
+        if (run is None) == (submission is None):
+            raise fail("give exactly one of --run DIR or --submission DIR")
+        task_list = [t for t in tasks.split(",") if t] if tasks else None
+        if run is not None:
+            from a2perf.baselines.evaluation import evaluate_run
+
+            path = evaluate_run(run, episodes=episodes, tasks=task_list, out=out)
+        else:
+            from a2perf.submission.evaluate import evaluate_submission
+
+            if env is None:
+                raise fail("--submission needs --env ID")
+            path = evaluate_submission(
+                submission,
+                env,
+                phases=[p for p in phases.split(",") if p],
+                episodes=episodes,
+                tasks=task_list,
+                out=out,
+            )
+    except A2PerfError as e:
+        raise fail(str(e)) from None
+    console.print(f"result written to {path}")
+
+
+@data_app.command("download")
+def data_download(
+    name: Annotated[str, typer.Argument(help="data set: circuit or quadruped")],
+    dest: Annotated[Path | None, typer.Option(help="target folder (default: the a2perf cache)")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="mirror serving BASE_URL/NAME/<file> instead of upstream")
+    ] = None,
+) -> None:
+    """Download a public data set with sha256 checks (resumable, atomic) and print where it went."""
+    from a2perf.downloads import download
+
+    try:
+        paths = download(
+            name, dest, base_url=base_url, on_file=lambda s, p: err_console.print(f"verified {p}")
+        )
+    except A2PerfError as e:
+        raise fail(str(e)) from None
+    console.print(f"{len(paths)} file(s) of {name!r} in {paths[0].parent if paths else dest}")
+
+
+baselines_cli.register(app)
+leaderboard_cli.register(app)
 
 
 def main() -> None:
