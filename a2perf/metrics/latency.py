@@ -105,11 +105,20 @@ def latency_stats(latency_s: np.ndarray | Sequence[float], num_warmup: int = 0) 
 
 
 def time_calls(infer_once: Callable[[Any], Any], observations: Sequence[Any], warmup: int = 10) -> np.ndarray:
-    """Per-call latencies of `infer_once`, seconds, shape (len(observations),).
+    """Per-call wall time of `infer_once(obs)` for each observation, after untimed warm-up calls.
 
     The warm-up calls use the first `warmup` observations (cycling if there are fewer); then
     every observation is passed once, in order, each call timed alone with
-    `time.perf_counter_ns` (return value discarded, timer overhead ~100 ns included).
+    `time.perf_counter_ns` (return value discarded; ~100 ns of timer overhead included).
+
+    Args:
+      infer_once: maps one observation to an action, e.g. ``lambda o: policy.predict(o)[0]``.
+      observations: the observations to time on, length num_calls >= 1 (real observations from
+        rollouts, preprocessed as `infer_once` expects).
+      warmup: number of untimed warm-up calls (>= 0).
+
+    Returns:
+      shape (num_calls,), seconds per call (float64).
     """
     if warmup < 0:
         raise ConfigError(f"warmup must be >= 0, got {warmup}")
@@ -133,15 +142,16 @@ def time_calls(infer_once: Callable[[Any], Any], observations: Sequence[Any], wa
 def measure_latency(
     infer_once: Callable[[Any], Any], observations: Sequence[Any], warmup: int = 10
 ) -> LatencyStats:
-    """Time `infer_once(obs)` once per observation, after `warmup` untimed calls (see `time_calls`).
+    """Time `infer_once(obs)` once per observation, after `warmup` untimed calls.
+
+    Same protocol as `time_calls`, summarised.
 
     Args:
-      infer_once: maps one observation to an action, e.g. ``lambda o: policy.predict(o)[0]``.
-      observations: the observations to time on, length num_calls >= 1 (real observations from
-        rollouts, preprocessed as `infer_once` expects).
+      infer_once: maps one observation to an action.
+      observations: the observations to time on, length num_calls >= 1.
       warmup: number of untimed warm-up calls (>= 0).
 
     Returns:
-      LatencyStats with num_calls = len(observations) and num_warmup = warmup.
+      LatencyStats (ms) with num_calls = len(observations) and num_warmup = warmup.
     """
     return latency_stats(time_calls(infer_once, observations, warmup), num_warmup=warmup)

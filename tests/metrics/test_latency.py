@@ -7,7 +7,7 @@ import pytest
 
 from a2perf.errors import ConfigError
 from a2perf.metrics import LatencyStats, latency_percentiles, measure_latency
-from a2perf.metrics.latency import latency_stats
+from a2perf.metrics.latency import latency_stats, time_calls
 
 
 def test_percentiles_hand_checked():
@@ -79,3 +79,9 @@ def test_bad_input():
         latency_percentiles([])
     with pytest.raises(ConfigError):
         latency_percentiles([0.1], q=(101,))
+
+
+def test_time_calls_returns_seconds():
+    raw = time_calls(lambda o: time.sleep(o), [0.0, 0.01, 0.0], warmup=0)
+    assert raw.shape == (3,) and raw.dtype == np.float64
+    assert raw[1] >= 0.01 and raw[0] < 0.01
