@@ -2,4 +2,6 @@
 
 import typer
 
-app = typer.Typer(help="Chip floorplanning: proxy cost, placement, rendering, synthetic designs.", no_args_is_help=True)
+app = typer.Typer(
+    help="Chip floorplanning: proxy cost, placement, rendering, synthetic designs.", no_args_is_help=True
+)
