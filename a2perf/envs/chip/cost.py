@@ -189,14 +189,15 @@ class CostModel:
 
     # ------------------------------------------------------------------ geometry
     def entry_positions(
-        self, x: np.ndarray, y: np.ndarray, orientation: np.ndarray
+        self, x: np.ndarray, y: np.ndarray, orientation: np.ndarray, sel: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Pin positions of every net entry. Shapes (num_entries,), µm."""
-        base = self.entry_base
+        """Pin positions of every net entry (or of entries ``sel``). Shapes (num_entries,), µm."""
+        base = self.entry_base if sel is None else self.entry_base[sel]
         px = x[base]
         py = y[base]
         if self.has_offsets:
-            dx, dy = self.entry_dx, self.entry_dy
+            dx = self.entry_dx if sel is None else self.entry_dx[sel]
+            dy = self.entry_dy if sel is None else self.entry_dy[sel]
             if self.config.orient_pins:
                 o = orientation[base]
                 if np.any(o):
@@ -418,3 +419,110 @@ class CostModel:
         px, py = self.entry_positions(nl.x, nl.y, nl.orientation)
         _, Ht, Vt = self.congestion_from(*self._congestion_parts(nl.x, nl.y, px, py))
         return Ht, Vt
+
+
+class IncrementalCost:
+    """Proxy cost kept up to date under single-node moves.
+
+    Only the nets touching the moved node are re-measured and re-routed, and only its own density and
+    blockage footprint is replaced; smoothing and the top-k means run on the (small) grids.
+
+    Args:
+      model: the cost model; its netlist is mutated by :meth:`move`.
+    """
+
+    def __init__(self, model: CostModel) -> None:
+        self.model = model
+        self.netlist = model.netlist
+        m = model
+        order = np.argsort(m.entry_base, kind="stable")
+        self._by_node_ptr = np.searchsorted(m.entry_base[order], np.arange(self.netlist.num_nodes + 1))
+        self._by_node_net = m.entry_net[order]
+        self._density_pos = np.full(self.netlist.num_nodes, -1, np.int64)
+        self._density_pos[m.density_nodes] = np.arange(m.density_nodes.size)
+        self._hard_pos = np.full(self.netlist.num_nodes, -1, np.int64)
+        self._hard_pos[m.hard] = np.arange(m.hard.size)
+        self._cache: dict[int, tuple[np.ndarray, ...]] = {}
+        self.refresh()
+
+    def refresh(self) -> CostResult:
+        """Recompute everything from the netlist's current placement."""
+        m, nl = self.model, self.netlist
+        px, py = m.entry_positions(nl.x, nl.y, nl.orientation)
+        self.hpwl = m.net_hpwl(px, py)
+        self.density = m.density_grid(nl.x, nl.y)
+        self.H, self.V, self.Hm, self.Vm = m._congestion_parts(nl.x, nl.y, px, py)
+        return self.result()
+
+    def result(self) -> CostResult:
+        """Cost of the current state."""
+        m = self.model
+        wl = float(np.dot(m.net_weight, self.hpwl))
+        return m._combine(wl, self.density, self.H, self.V, self.Hm, self.Vm)
+
+    def _nets_of(self, node: int) -> tuple[np.ndarray, ...]:
+        got = self._cache.get(node)
+        if got is None:
+            m = self.model
+            nets = np.unique(self._by_node_net[self._by_node_ptr[node] : self._by_node_ptr[node + 1]])
+            lengths = m.net_ptr[nets + 1] - m.net_ptr[nets]
+            local = np.repeat(np.arange(nets.size), lengths)
+            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+            entries = m.net_ptr[nets][local] + (np.arange(local.size) - starts[local])
+            got = (nets, entries, local, starts, m.route_weight[nets])
+            self._cache[node] = got
+        return got
+
+    def _route(self, entries: np.ndarray, local: np.ndarray, starts: np.ndarray, w: np.ndarray):  # type: ignore[no-untyped-def]
+        m, nl = self.model, self.netlist
+        px, py = m.entry_positions(nl.x, nl.y, nl.orientation, entries)
+        hp = (
+            np.maximum.reduceat(px, starts)
+            - np.minimum.reduceat(px, starts)
+            + np.maximum.reduceat(py, starts)
+            - np.minimum.reduceat(py, starts)
+        )
+        if m.config.congestion_weight == 0 or entries.size == 0:
+            return hp, 0.0, 0.0
+        H, V = m.routing_demand(m.entry_cells(px, py), local, starts, w)
+        return hp, H, V
+
+    def _footprint(self, node: int):  # type: ignore[no-untyped-def]
+        m, nl = self.model, self.netlist
+        out = [None, None]
+        d = self._density_pos[node]
+        if d >= 0:
+            w, h = m.density_w[d : d + 1], m.density_h[d : d + 1]
+            cx, cy = nl.x[node : node + 1], nl.y[node : node + 1]
+            ox = _interval_overlap(cx - w / 2, cx + w / 2, m.xedges)
+            oy = _interval_overlap(cy - h / 2, cy + h / 2, m.yedges)
+            out[0] = (oy.T @ ox) / (m.gw * m.gh)
+        k = self._hard_pos[node]
+        if k >= 0 and m.config.congestion_weight != 0:
+            out[1] = m.macro_blockage(
+                nl.x[node : node + 1], nl.y[node : node + 1], m.hard_w[k : k + 1], m.hard_h[k : k + 1]
+            )
+        return out
+
+    def move(self, node: int, x: float, y: float, orientation: int | None = None) -> CostResult:
+        """Move ``node`` (a macro, stdcell or port) to centre (x, y) and return the updated cost."""
+        nets, entries, local, starts, w = self._nets_of(node)
+        nl = self.netlist
+        if nets.size:
+            _, h_old, v_old = self._route(entries, local, starts, w)
+        dens_old, block_old = self._footprint(node)
+        nl.x[node], nl.y[node] = x, y
+        if orientation is not None:
+            nl.orientation[node] = orientation
+        if nets.size:
+            hp, h_new, v_new = self._route(entries, local, starts, w)
+            self.hpwl[nets] = hp
+            self.H = self.H + (h_new - h_old)
+            self.V = self.V + (v_new - v_old)
+        dens_new, block_new = self._footprint(node)
+        if dens_new is not None:
+            self.density = self.density + (dens_new - dens_old)
+        if block_new is not None:
+            self.Hm = self.Hm + (block_new[0] - block_old[0])
+            self.Vm = self.Vm + (block_new[1] - block_old[1])
+        return self.result()

@@ -165,3 +165,20 @@ def test_weights_zero_skip(data_dir):
     assert r.congestion_cost == 0.0 and r.density_cost == 0.0
     assert r.proxy_cost == pytest.approx(r.wirelength_cost)
     assert math.isfinite(r.proxy_cost)
+
+
+def test_incremental_matches_full(ariane133):
+    from a2perf.envs.chip.cost import IncrementalCost
+
+    netlist, header = ariane133
+    netlist = netlist.copy()
+    model = CostModel(netlist, config_for(netlist, header))
+    inc = IncrementalCost(model)
+    rng = np.random.default_rng(0)
+    movable = np.concatenate([netlist.hard_macros, netlist.soft_macros])
+    for _ in range(40):
+        node = int(rng.choice(movable))
+        got = inc.move(node, *rng.uniform(0, 1433.406, 2), orientation=int(rng.integers(0, 4)))
+    full = model.evaluate()
+    for key, value in full.as_dict().items():
+        assert getattr(got, key) == pytest.approx(value, rel=1e-9, abs=1e-9), key
