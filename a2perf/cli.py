@@ -21,7 +21,12 @@ from a2perf.errors import A2PerfError
 from a2perf.leaderboard import cli as leaderboard_cli
 from a2perf.submission.cli import app as submission_app
 
-app = typer.Typer(help="a2perf: benchmark autonomous agents.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="a2perf: benchmark autonomous agents.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
 data_app = typer.Typer(
     help="Download public data sets (netlists, motion clips) into the cache.", no_args_is_help=True
 )
@@ -123,7 +128,7 @@ def measure(
         save_result(result, out)
     except A2PerfError as e:
         raise fail(str(e)) from None
-    console.print(results_table([result]))
+    console.print(results_table([result], title=env))
     console.print(f"result written to {out}")
 
 
@@ -133,7 +138,7 @@ def report(
     as_json: Annotated[bool, typer.Option("--json", help="print machine-readable JSON rows")] = False,
 ) -> None:
     """Print the tables of one or many result files."""
-    from a2perf.leaderboard.tables import result_row, results_table
+    from a2perf.leaderboard.tables import result_row, results_tables
     from a2perf.results import load_results
 
     try:
@@ -146,7 +151,8 @@ def report(
         rows = [{**result_row(r), "aggregates": r.aggregates.model_dump(mode="json")} for r in results]
         typer.echo(json.dumps(rows, indent=2))
     else:
-        console.print(results_table(results))
+        for table in results_tables(results):
+            console.print(table)
 
 
 @app.command()

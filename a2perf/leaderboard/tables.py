@@ -72,11 +72,30 @@ def result_row(result: RunResult, phase: str = "inference") -> dict[str, Any]:
 
 
 def results_table(results: Sequence[RunResult], title: str = "a2perf results") -> Table:
-    """A rich table with one row per result."""
-    table = Table(title=title, show_lines=False)
-    for _, header in COLUMNS:
-        table.add_column(header, overflow="fold")
-    for result in results:
-        row = result_row(result)
-        table.add_row(*(row[key] for key, _ in COLUMNS))
+    """A rich table with metrics as rows and one column per result (fits narrow terminals).
+
+    Each energy cell ends with a marker ``[k]`` naming its measurement mode in the caption, so a
+    figure is never shown without the way it was measured.
+    """
+    rows = [result_row(r) for r in results]
+    modes = list(dict.fromkeys(row["energy_mode"] for row in rows))
+    table = Table(title=title, caption="  ".join(f"[{i + 1}] energy: {m}" for i, m in enumerate(modes)))
+    table.add_column("metric", no_wrap=True)
+    for row in rows:
+        table.add_column(row["name"], overflow="fold")
+    for key, header in COLUMNS:
+        if key in ("name", "env_id", "energy_mode"):
+            continue
+        cells = [row[key] for row in rows]
+        if key == "energy_kwh":
+            cells = [f"{row[key]} [{modes.index(row['energy_mode']) + 1}]" for row in rows]
+        table.add_row(header, *cells)
     return table
+
+
+def results_tables(results: Sequence[RunResult]) -> list[Table]:
+    """One :func:`results_table` per env id, in first-seen order."""
+    by_env: dict[str, list[RunResult]] = {}
+    for result in results:
+        by_env.setdefault(result.env_id, []).append(result)
+    return [results_table(group, title=env_id) for env_id, group in by_env.items()]

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from a2perf.metrics import aggregates, reliability
-from a2perf.metrics.latency import latency_percentiles
+from a2perf.metrics.latency import latency_stats
 from a2perf.results.schema import (
     Aggregates,
     LatencyResult,
@@ -87,8 +87,7 @@ def summarize_system(results: Sequence[SystemResult]) -> SystemSummary:
 
 def summarize_latency(latencies_s: np.ndarray, num_warmup: int) -> LatencyResult:
     """Percentiles (ms) of all timed calls pooled over seeds."""
-    stats = latency_percentiles(latencies_s)
-    return LatencyResult(**stats, num_calls=int(latencies_s.size), num_warmup=num_warmup)
+    return LatencyResult(**latency_stats(latencies_s, num_warmup=num_warmup).to_dict())
 
 
 def summarize(per_seed: Sequence[SeedResult], latencies_s: np.ndarray | None = None) -> Aggregates:
