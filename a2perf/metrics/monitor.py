@@ -231,6 +231,26 @@ def _describe_energy_mode(tracker: Any, ram_power_w: float) -> str:
     return f"{cpu_desc}; {ram_desc}"
 
 
+def _energy_details(tracker: Any, data: Any, mon: SystemMonitor) -> dict[str, Any]:
+    import codecarbon
+
+    cpu = next((hw for hw in getattr(tracker, "_hardware", []) if type(hw).__name__ == "CPU"), None)
+    tdp = getattr(cpu, "_tdp", None)
+    return {
+        "codecarbon_version": codecarbon.__version__,
+        "cpu_model": getattr(tracker, "_conf", {}).get("cpu_model"),
+        "cpu_mode": getattr(cpu, "_mode", None),
+        "cpu_tdp_w": None if tdp is None else float(tdp),
+        "cpu_power_w": float(data.cpu_power),
+        "ram_power_w": float(data.ram_power),
+        "tracking_mode": mon.tracking_mode,
+        "measure_power_s": mon.measure_power_s,
+        "country_iso_code": mon.country_iso_code,
+        "region": mon.region,
+        "external_config_keys": sorted(getattr(tracker, "_external_conf", {}) or {}),
+    }
+
+
 # --------------------------------------------------------------------------------------------
 
 
@@ -295,6 +315,11 @@ class SystemMonitor:
         self.log_level = log_level
         self.energy_start_s: float | None = None
         """Seconds CodeCarbon's `start()` took (hardware detection); None before start."""
+        self.energy_details: dict[str, Any] | None = None
+        """After stop, with energy on: what CodeCarbon used (for the run manifest): codecarbon
+        version, cpu_model, cpu_mode, cpu_tdp_w, cpu_power_w / ram_power_w (mean W), tracking_mode,
+        measure_power_s, country_iso_code, region, and the names (not values) of settings that
+        came from a ``.codecarbon.config`` file or ``CODECARBON_*`` variables."""
 
         self._lock = threading.Lock()
         self._state = "new"  # new -> running -> stopped
@@ -467,6 +492,7 @@ class SystemMonitor:
                 f"codecarbon returned no energy data; see {self.log_path or 'its log'} or pass enable_energy=False"
             )
         mode = _describe_energy_mode(tracker, float(data.ram_power))
+        self.energy_details = _energy_details(tracker, data, self)
         return float(data.energy_consumed), float(data.cpu_energy), float(data.ram_energy), mode
 
     def _teardown(self) -> None:

@@ -133,3 +133,17 @@ def test_exited_child_cpu_is_kept():
     u = mon.usage
     assert u.cpu_percent_mean / 100 * u.wall_time_s >= 0.38
     assert os.getpid() == psutil.Process().pid
+
+
+def test_energy_details_for_manifest():
+    with SystemMonitor(interval_s=0.05, log_path=None, region="massachusetts") as mon:
+        time.sleep(0.1)
+    d = mon.energy_details
+    assert d is not None
+    assert d["country_iso_code"] == "USA" and d["region"] == "massachusetts"
+    expected = {"cpu_load": "-load-estimate(", "intel_rapl": "cpu=rapl;", "constant": "-constant("}
+    assert expected[d["cpu_mode"]] in mon.usage.energy_mode
+    assert d["ram_power_w"] > 0 and isinstance(d["codecarbon_version"], str)
+    with SystemMonitor(interval_s=0.05, enable_energy=False) as off:
+        pass
+    assert off.energy_details is None
