@@ -1,0 +1,295 @@
+"""`a2perf evaluate --run DIR`: measure a trained run and write its result file.
+
+For the run's final policy (``model.zip``): ``episodes`` fixed-policy rollouts inside the system
+monitor (returns, rollout reliability, RAM, phase ``"inference"``), latency percentiles on the
+rollout observations (:func:`a2perf.measure.measure_seed`), and ``episodes`` rollouts on every
+generalization task of the domain. The training run's system usage (phase ``"train"``), learning
+curve and env steps go into the same :class:`~a2perf.results.schema.SeedResult`; BC runs also
+carry their dataset's data cost. :func:`combine_results` merges several seeds' results into one
+with bootstrap CIs and the training reliability metrics over seeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from a2perf.baselines import rundir
+from a2perf.baselines.tasks import Task, select_tasks
+from a2perf.errors import ConfigError, DataNotFoundError
+from a2perf.results.schema import (
+    Aggregates,
+    DataCost,
+    Generalization,
+    RunResult,
+    SeedResult,
+    TaskScore,
+    TrainingReliability,
+)
+
+LATENCY_CALLS = 1000
+
+
+def _generalization_returns(
+    info: rundir.RunInfo, policy_path: Path, tasks: list[Task], episodes: int, inference: SeedResult
+) -> list[TaskScore]:
+    from a2perf.measure import load_policy, make_env, roll_out
+
+    scores = []
+    for task in tasks:
+        if task.env_id == info.env_id and task.env_kwargs == info.env_kwargs:
+            returns = inference.episode_returns  # the inference rollouts are this task's rollouts
+        else:
+            env = make_env(task.env_id, task.env_kwargs)
+            try:
+                policy = load_policy(str(policy_path), env, info.seed, info.sb3_class)
+                returns = roll_out(env, policy, episodes=episodes, seed=info.seed).returns
+            finally:
+                env.close()
+        scores.append(
+            TaskScore(
+                task=task.name,
+                env_id=task.env_id,
+                env_kwargs=task.env_kwargs,
+                per_seed_mean_returns=[float(np.mean(returns))],
+            )
+        )
+    return scores
+
+
+def generalization_of(tasks: Sequence[TaskScore]) -> Generalization:
+    """A2Perf's aggregate (sum over tasks of the mean over seeds of per-seed means) plus the task vector."""
+    from a2perf.metrics.generalization import a2perf_generalization
+
+    per_task = {t.task: [[m] for m in t.per_seed_mean_returns] for t in tasks}
+    return Generalization(tasks=list(tasks), aggregate=a2perf_generalization(per_task))
+
+
+def data_cost_of(info: rundir.RunInfo) -> DataCost | None:
+    """The data cost recorded in a BC run's dataset metadata, if any."""
+    if info.algo != "bc" or not info.dataset_path:
+        return None
+    from a2perf.baselines.datasets import read_data_cost
+
+    return read_data_cost(Path(info.dataset_path))
+
+
+def evaluate_run(run_dir: Path, *, episodes: int, tasks: list[str] | None, out: Path | None) -> Path:
+    """Evaluate a training run and write its :class:`RunResult`; returns the file written.
+
+    Args:
+      run_dir: folder written by `a2perf train`.
+      episodes: rollouts of the final policy, and per generalization task.
+      tasks: generalization task names or env ids (default: the domain's list).
+      out: result file (default: ``run_dir/result.json``).
+    """
+    from a2perf.measure import MeasureConfig, measure_seed
+    from a2perf.results.io import save_result
+    from a2perf.results.manifest import build_manifest
+    from a2perf.results.summarize import summarize
+
+    if episodes < 1:
+        raise ConfigError(f"--episodes must be >= 1, got {episodes}")
+    run_dir = Path(run_dir)
+    info = rundir.load_run(run_dir)
+    model = run_dir / rundir.MODEL_FILE
+    if not model.is_file():
+        raise DataNotFoundError(f"{run_dir}: run has no {rundir.MODEL_FILE}; re-run `a2perf train`")
+    task_list = select_tasks(info.env_id, info.env_kwargs, tasks)
+    started = datetime.now(UTC)
+    config = MeasureConfig(
+        env_id=info.env_id,
+        env_kwargs=info.env_kwargs,
+        seeds=[info.seed],
+        episodes=episodes,
+        policy=str(model),
+        algo=info.sb3_class,
+        name=info.algo,
+        latency_calls=LATENCY_CALLS,
+    )
+    inference, latencies = measure_seed(config, info.seed)
+    scores = _generalization_returns(info, model, task_list, episodes, inference)
+    seed_result = inference.model_copy(
+        update={
+            "system": {"train": info.system, **inference.system},
+            "learning_curve": info.learning_curve,
+            "env_steps_trained": info.timesteps,
+        }
+    )
+    aggregates = summarize([seed_result], latencies).model_copy(
+        update={"generalization": generalization_of(scores), "data_cost": data_cost_of(info)}
+    )
+    manifest = build_manifest(
+        env_id=info.env_id,
+        env_kwargs=info.env_kwargs,
+        seeds=[info.seed],
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        energy_mode=seed_result.system["inference"].energy_mode,
+        country_iso_code=config.country_iso_code,
+    )
+    result = RunResult(
+        name=info.algo,
+        algorithm=info.algo,
+        domain=info.domain,
+        env_id=info.env_id,
+        task=info.task,
+        phases=["train", "inference", "generalization"],
+        manifest=manifest,
+        per_seed=[seed_result],
+        aggregates=aggregates,
+    )
+    return save_result(result, Path(out) if out is not None else run_dir / rundir.RESULT_FILE)
+
+
+def training_reliability(per_seed: Sequence[SeedResult]) -> TrainingReliability | None:
+    """The five training-curve reliability metrics over the seeds' learning curves (A2Perf semantics).
+
+    Across-run metrics need >= 2 curves (dispersion across runs: >= 3 runs at a step); within-run
+    metrics need curves with enough points; metrics that cannot be computed stay ``None``.
+    """
+    from a2perf.metrics import reliability
+
+    curves = [
+        (np.asarray(s.learning_curve.steps), np.asarray(s.learning_curve.returns))
+        for s in per_seed
+        if s.learning_curve is not None and s.learning_curve.steps
+    ]
+    if not curves:
+        return None
+
+    def attempt(fn, *args):
+        try:
+            value = fn(*args)
+        except (ConfigError, ValueError):
+            return None
+        value = value.mean if isinstance(value, tuple) else value
+        return None if value is None or not np.isfinite(value) else float(value)
+
+    enough = len(curves) >= reliability.MIN_RUNS
+    return TrainingReliability(
+        dispersion_across_runs=attempt(reliability.dispersion_across_runs, curves) if enough else None,
+        dispersion_within_runs=attempt(reliability.dispersion_within_runs, curves),
+        short_term_risk=attempt(reliability.short_term_risk, curves),
+        long_term_risk=attempt(reliability.long_term_risk, curves),
+        risk_across_runs=attempt(reliability.risk_across_runs, curves) if len(curves) >= 2 else None,
+    )
+
+
+def combine_results(results: Sequence[RunResult], name: str | None = None) -> RunResult:
+    """Merge per-seed results of one (domain, task, algorithm) into one result with aggregates over seeds.
+
+    Returns, rollout reliability and latency are recomputed over the pooled seeds (bootstrap CIs
+    from :mod:`a2perf.results.summarize`), generalization per task over seeds, training
+    reliability over the learning curves, data cost summed over distinct sources.
+    """
+    from a2perf.results.summarize import summarize
+
+    if not results:
+        raise ConfigError("nothing to combine: no results given")
+    keys = {(r.domain, r.task, r.algorithm, r.env_id) for r in results}
+    if len(keys) > 1:
+        raise ConfigError(
+            f"results to combine must share domain, task, algorithm and env; got {sorted(keys)}"
+        )
+    per_seed = sorted((s for r in results for s in r.per_seed), key=lambda s: s.seed)
+    seeds = [s.seed for s in per_seed]
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"seed results overlap: {seeds}; combine results of distinct seeds")
+    latency = _pooled_latency(results)
+    aggregates = summarize(per_seed)
+    if latency is not None:
+        aggregates = aggregates.model_copy(update={"latency": latency})
+    aggregates = aggregates.model_copy(
+        update={
+            "training_reliability": training_reliability(per_seed),
+            "generalization": _combine_generalization(results),
+            "data_cost": _combine_data_cost(results),
+        }
+    )
+    first = results[0]
+    manifest = first.manifest.model_copy(
+        update={
+            "seeds": seeds,
+            "started_at": min(r.manifest.started_at for r in results),
+            "finished_at": max(r.manifest.finished_at for r in results),
+        }
+    )
+    phases = sorted(
+        {p for r in results for p in r.phases}, key=["train", "inference", "generalization"].index
+    )
+    return RunResult(
+        name=name or first.name,
+        algorithm=first.algorithm,
+        domain=first.domain,
+        env_id=first.env_id,
+        task=first.task,
+        phases=phases,
+        manifest=manifest,
+        per_seed=per_seed,
+        aggregates=aggregates,
+    )
+
+
+def _pooled_latency(results: Sequence[RunResult]) -> Aggregates | None:
+    """Latency over seeds: the per-seed percentiles are kept in SeedResult; pool by call-weighted mean."""
+    from a2perf.results.schema import LatencyResult
+
+    lats = [s.latency for r in results for s in r.per_seed if s.latency is not None]
+    if not lats:
+        return None
+    weights = np.array([lat.num_calls for lat in lats], dtype=float)
+    if weights.sum() == 0:
+        return None
+
+    def wmean(attr: str) -> float:
+        return float(np.average([getattr(lat, attr) for lat in lats], weights=weights))
+
+    return LatencyResult(
+        p50_ms=wmean("p50_ms"),
+        p90_ms=wmean("p90_ms"),
+        p99_ms=wmean("p99_ms"),
+        mean_ms=wmean("mean_ms"),
+        std_ms=wmean("std_ms"),
+        max_ms=max(lat.max_ms for lat in lats),
+        num_calls=int(weights.sum()),
+        num_warmup=sum(lat.num_warmup for lat in lats),
+    )
+
+
+def _combine_generalization(results: Sequence[RunResult]) -> Generalization | None:
+    gens = [r.aggregates.generalization for r in results if r.aggregates.generalization is not None]
+    if not gens:
+        return None
+    merged: dict[str, TaskScore] = {}
+    for gen in gens:
+        for t in gen.tasks:
+            if t.task in merged:
+                prev = merged[t.task]
+                merged[t.task] = prev.model_copy(
+                    update={"per_seed_mean_returns": prev.per_seed_mean_returns + t.per_seed_mean_returns}
+                )
+            else:
+                merged[t.task] = t
+    return generalization_of(list(merged.values()))
+
+
+def _combine_data_cost(results: Sequence[RunResult]) -> DataCost | None:
+    costs = [r.aggregates.data_cost for r in results if r.aggregates.data_cost is not None]
+    if not costs:
+        return None
+    # Seeds trained on the same dataset share its cost once; distinct datasets add up.
+    distinct = {tuple(c.sources): c for c in costs}
+    values = list(distinct.values())
+    a2 = [c.a2perf_energy_kwh for c in values]
+    return DataCost(
+        energy_kwh=sum(c.energy_kwh for c in values),
+        a2perf_energy_kwh=None if any(v is None for v in a2) else float(np.mean(a2)),
+        env_steps=sum(c.env_steps for c in values),
+        episodes=sum(c.episodes for c in values),
+        sources=sorted({s for c in values for s in c.sources}),
+        energy_mode=" | ".join(sorted({c.energy_mode for c in values})),
+    )

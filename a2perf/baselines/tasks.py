@@ -1,0 +1,106 @@
+"""Domain and task lookup for env ids: the generalization task list of each domain.
+
+Each a2perf domain module may expose ``generalization_tasks() -> list[dict]`` in
+``a2perf/envs/<domain>/`` (keys ``task``/``name``, ``env_id``, optional ``env_kwargs``). Plain
+gymnasium envs have a one-task list: the env itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from a2perf.errors import ConfigError
+
+DOMAIN_PREFIX = {"chip": "CircuitTraining", "web": "WebNavigation", "quadruped": "QuadrupedLocomotion"}
+"""Minari dataset prefix per domain (A2Perf's ``<EnvPrefix>-<task>-<level>-v0``)."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One evaluation task: a label and how to make its env."""
+
+    name: str
+    env_id: str
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+def env_domain(env_id: str) -> str:
+    """The a2perf domain of ``env_id`` or ``"other"``."""
+    from a2perf.measure import env_domain as _domain
+
+    return _domain(env_id)
+
+
+def _as_task(entry: Any, domain: str) -> Task:
+    if isinstance(entry, Task):
+        return entry
+    if isinstance(entry, dict):
+        name = entry.get("task") or entry.get("name")
+        env_id = entry.get("env_id") or entry.get("id")
+        if name and env_id:
+            return Task(str(name), str(env_id), dict(entry.get("env_kwargs") or entry.get("kwargs") or {}))
+    raise ConfigError(
+        f"a2perf.envs.{domain}.generalization_tasks() returned {entry!r}; expected dicts with 'task' and 'env_id'"
+    )
+
+
+def domain_tasks(env_id: str, env_kwargs: dict[str, Any] | None = None) -> list[Task]:
+    """The generalization task list of ``env_id``'s domain (the env itself for plain envs)."""
+    domain = env_domain(env_id)
+    if domain == "other":
+        return [Task(env_id, env_id, dict(env_kwargs or {}))]
+    module = None
+    for name in (
+        f"a2perf.envs.{domain}",
+        f"a2perf.envs.{domain}.tasks",
+        f"a2perf.envs.{domain}.registration",
+    ):
+        try:
+            candidate = importlib.import_module(name)
+        except ImportError:
+            continue
+        if hasattr(candidate, "generalization_tasks"):
+            module = candidate
+            break
+    if module is None:
+        return [Task(env_id, env_id, dict(env_kwargs or {}))]
+    return [_as_task(entry, domain) for entry in module.generalization_tasks()]
+
+
+def task_of(env_id: str, env_kwargs: dict[str, Any] | None = None) -> str:
+    """Task label of an env: the matching entry of the domain's list, else the env id."""
+    kwargs = dict(env_kwargs or {})
+    for task in domain_tasks(env_id, kwargs):
+        if task.env_id == env_id and task.env_kwargs == kwargs:
+            return task.name
+    for task in domain_tasks(env_id, kwargs):
+        if task.env_id == env_id and task.env_kwargs.items() <= kwargs.items():
+            return task.name
+    return env_id
+
+
+def select_tasks(env_id: str, env_kwargs: dict[str, Any] | None, names: list[str] | None) -> list[Task]:
+    """The tasks named in ``names`` (task labels or env ids), or the whole domain list."""
+    tasks = domain_tasks(env_id, env_kwargs)
+    if not names:
+        return tasks
+    by_name = {t.name: t for t in tasks} | {t.env_id: t for t in tasks}
+    chosen = []
+    for name in names:
+        if name in by_name:
+            chosen.append(by_name[name])
+        elif "-v" in name:  # any other env id is allowed as an extra task
+            chosen.append(Task(name, name, {}))
+        else:
+            raise ConfigError(
+                f"unknown task {name!r} for {env_id}; choose from {', '.join(t.name for t in tasks)} or give an env id"
+            )
+    return chosen
+
+
+def dataset_prefix(env_id: str) -> str:
+    """``CircuitTraining``/``WebNavigation``/``QuadrupedLocomotion``, or the env name for plain envs."""
+    domain = env_domain(env_id)
+    return DOMAIN_PREFIX.get(domain, env_id.split("-v")[0].split("/")[-1])

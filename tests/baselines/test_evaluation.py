@@ -1,0 +1,147 @@
+"""`a2perf evaluate --run`: result file of a trained run; combining seeds; learning is real."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.stats
+from typer.testing import CliRunner
+
+from a2perf.baselines.evaluation import combine_results, evaluate_run
+from a2perf.baselines.rundir import load_run
+from a2perf.baselines.train import TrainConfig, train
+from a2perf.cli import app
+from a2perf.errors import ConfigError, DataNotFoundError
+from a2perf.measure import make_env, roll_out
+from a2perf.policies import RandomPolicy
+from a2perf.results import load_result
+from tests.baselines.conftest import tiny_overrides
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def tiny_runs(tmp_path_factory) -> list[Path]:
+    root = tmp_path_factory.mktemp("runs")
+    return [
+        train(
+            TrainConfig(
+                env_id="CartPole-v1",
+                algo="ppo",
+                out=root / f"seed{s}",
+                seed=s,
+                timesteps=512,
+                overrides={**tiny_overrides("ppo", 512), "eval_freq": 64},
+                measure_energy=False,
+            )
+        )
+        for s in range(3)
+    ]
+
+
+def test_evaluate_run_writes_a_full_result_into_the_run(tiny_runs: list[Path]) -> None:
+    run = tiny_runs[0]
+    path = evaluate_run(run, episodes=4, tasks=None, out=None)
+    assert path == run / "result.json"
+    result = load_result(path)
+    info = load_run(run)
+    seed = result.per_seed[0]
+    assert (result.algorithm, result.env_id, result.task, seed.seed) == (
+        "ppo",
+        "CartPole-v1",
+        "CartPole-v1",
+        0,
+    )
+    assert result.phases == ["train", "inference", "generalization"]
+    assert len(seed.episode_returns) == 4
+    assert set(seed.system) == {"train", "inference"}
+    assert seed.system["train"] == info.system
+    assert seed.learning_curve == info.learning_curve and seed.env_steps_trained == 512
+    assert seed.latency is not None and seed.latency.num_calls == 1000
+    agg = result.aggregates
+    assert agg.returns.mean == pytest.approx(np.mean(seed.episode_returns))
+    gen = agg.generalization
+    assert [t.task for t in gen.tasks] == ["CartPole-v1"]
+    assert gen.aggregate == pytest.approx(np.mean(seed.episode_returns))  # one task: its mean return
+
+
+def test_evaluate_cli_with_out_and_extra_task(tiny_runs: list[Path], tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    r = runner.invoke(
+        app,
+        [
+            "evaluate",
+            "--run",
+            str(tiny_runs[1]),
+            "--episodes",
+            "2",
+            "--out",
+            str(out),
+            "--tasks",
+            "CartPole-v1,CartPole-v0",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    gen = load_result(out).aggregates.generalization
+    assert [t.task for t in gen.tasks] == ["CartPole-v1", "CartPole-v0"]
+    assert gen.aggregate == pytest.approx(sum(t.per_seed_mean_returns[0] for t in gen.tasks))
+
+
+def test_evaluate_bad_inputs(tmp_path: Path, tiny_runs: list[Path]) -> None:
+    with pytest.raises(DataNotFoundError, match="not a training run"):
+        evaluate_run(tmp_path, episodes=1, tasks=None, out=None)
+    with pytest.raises(ConfigError, match="unknown task 'walk'"):
+        evaluate_run(tiny_runs[0], episodes=1, tasks=["walk"], out=tmp_path / "x.json")
+    r = runner.invoke(app, ["evaluate", "--run", str(tmp_path / "nope")])
+    assert r.exit_code == 2 and "not a training run" in r.output
+
+
+def test_combine_seeds_adds_training_reliability(tiny_runs: list[Path], tmp_path: Path) -> None:
+    results = [
+        load_result(evaluate_run(r, episodes=2, tasks=None, out=tmp_path / f"{i}.json"))
+        for i, r in enumerate(tiny_runs)
+    ]
+    combined = combine_results(results)
+    assert [s.seed for s in combined.per_seed] == [0, 1, 2]
+    assert combined.aggregates.returns.num_episodes == 6
+    rel = combined.aggregates.training_reliability
+    finals = [s.learning_curve.returns[-1] for s in combined.per_seed]
+    # risk across runs = CVaR_0.05 of final curve values = the worst seed's final value with 3 seeds
+    assert rel.risk_across_runs == pytest.approx(min(finals))
+    assert rel.dispersion_across_runs is not None and rel.dispersion_within_runs is not None
+    assert combined.aggregates.generalization.tasks[0].per_seed_mean_returns == [
+        r.aggregates.generalization.tasks[0].per_seed_mean_returns[0] for r in results
+    ]
+    assert combined.aggregates.system["train"].wall_time_s.n == 3
+    with pytest.raises(ConfigError, match="overlap"):
+        combine_results([results[0], results[0]])
+
+
+@pytest.mark.expensive
+def test_ppo_learns_cartpole_better_than_random_over_seeds(tmp_path: Path) -> None:
+    """Three seeds x 8k steps of tuned PPO vs the random policy: one-sided Welch t-test, p < 0.01."""
+    trained = []
+    for seed in range(3):
+        run = train(
+            TrainConfig(
+                env_id="CartPole-v1",
+                algo="ppo",
+                out=tmp_path / f"s{seed}",
+                seed=seed,
+                timesteps=8000,
+                overrides={"eval_freq": 4000, "checkpoint_freq": 8000},
+                measure_energy=False,
+            )
+        )
+        result = load_result(evaluate_run(run, episodes=5, tasks=None, out=None))
+        trained.append(result.aggregates.returns.mean)
+    env = make_env("CartPole-v1")
+    random_means = [
+        np.mean(roll_out(env, RandomPolicy(env.action_space, seed=s), episodes=5, seed=s).returns)
+        for s in range(3)
+    ]
+    test = scipy.stats.ttest_ind(trained, random_means, equal_var=False, alternative="greater")
+    assert test.pvalue < 0.01, (trained, random_means)
+    assert min(trained) > 2 * max(random_means)
