@@ -1,0 +1,242 @@
+"""Quadruped motion imitation without gymnasium: ``reset(rng) -> obs``, ``step(action) -> ...``.
+
+Composes :class:`~a2perf.envs.quadruped.sim.LaikagoSim` (robot and physics) and
+:class:`~a2perf.envs.quadruped.task.ImitationTask` (reference, reward, termination), adds the
+sensor histories, the episode-length curriculum and the seeded dynamics randomisation.
+
+Deliberate differences from the original (each documented in ``env.py``'s docstring):
+time-limit ends are truncations; the dynamics randomisation draws from the env's seeded generator;
+the curriculum counts ``num_parallel_envs`` copies; the reference angular velocity uses the
+shortest arc between frames; the LastAction bounds are the real ones. Quirks kept for parity with the
+pretrained policies: the stale first observation, the filter initialised from the default pose, the
+reference not advancing in the first step, no fall check in the first step.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from a2perf.envs.quadruped import quat
+from a2perf.envs.quadruped.constants import (
+    ACTION_LIMIT,
+    CURRICULUM_END_STEPS,
+    CURRICULUM_POWER,
+    CURRICULUM_START_STEPS,
+    CURRICULUM_TOTAL_STEPS,
+    DEFAULT_LATENCY,
+    DEFAULT_MOTOR_ANGLES,
+    HISTORY_STEPS,
+    INIT_POSITION,
+    INIT_QUAT,
+    NUM_MOTORS,
+    OBS_DIM,
+    RANDOMIZER_RANGES,
+    TEST_EPISODE_STEPS,
+)
+from a2perf.envs.quadruped.motion import MotionClip
+from a2perf.envs.quadruped.sim import Dynamics, LaikagoSim
+from a2perf.envs.quadruped.task import ImitationTask, RobotState
+from a2perf.errors import ConfigError
+
+MODES = ("train", "test")
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One env step: obs (160,) float64, reward in [0, 1], terminated, truncated, info."""
+
+    obs: np.ndarray
+    reward: float
+    terminated: bool
+    truncated: bool
+    info: dict
+
+
+def curriculum_length(steps: int, num_parallel_envs: int = 1) -> int:
+    """Episode length L = floor((1 - s) 20 + s 600), s = clip(steps / ceil(30e6 / num_parallel_envs), 0, 1)^3."""
+    horizon = math.ceil(CURRICULUM_TOTAL_STEPS / num_parallel_envs)
+    s = min(max(steps / horizon, 0.0), 1.0) ** CURRICULUM_POWER
+    return int((1.0 - s) * CURRICULUM_START_STEPS + s * CURRICULUM_END_STEPS)
+
+
+def sample_dynamics(rng: np.random.Generator) -> Dynamics:
+    """Draw one episode's randomised dynamics (spec §6) from ``rng``."""
+    r = RANDOMIZER_RANGES
+
+    def u(key: str, size: int | None = None):
+        lo, hi = r[key]
+        return rng.uniform(lo, hi, size)
+
+    return Dynamics(
+        base_mass_ratio=float(u("base_mass_ratio")),
+        leg_mass_ratio=float(u("leg_mass_ratio")),
+        base_inertia_ratio=float(u("base_inertia_ratio")),
+        leg_inertia_ratio=float(u("leg_inertia_ratio")),
+        motor_strength=tuple(u("motor_strength", NUM_MOTORS).tolist()),
+        latency=float(u("latency")),
+        foot_friction=float(u("foot_friction")),
+        knee_friction=tuple(u("knee_friction", 4).tolist()),
+    )
+
+
+class QuadrupedCore:
+    """The whole environment logic on one pybullet client.
+
+    Args:
+      clip: reference motion to imitate.
+      mode: "test" (600-step episodes, nominal dynamics) or "train" (curriculum, randomisation).
+      enable_randomizer: None means on in train mode, off in test mode.
+      num_parallel_envs: copies training together; the curriculum horizon is 30M / this.
+      episode_steps: fixed episode length overriding the mode's (None: 600 in test, curriculum in train).
+      render: load visual shapes so that :meth:`render` works.
+    """
+
+    def __init__(
+        self,
+        clip: MotionClip,
+        mode: str = "test",
+        enable_randomizer: bool | None = None,
+        num_parallel_envs: int = 1,
+        episode_steps: int | None = None,
+        render: bool = False,
+    ) -> None:
+        if mode not in MODES:
+            raise ConfigError(f"mode={mode!r} is not supported; use mode='train' or mode='test'")
+        if enable_randomizer is not None and not isinstance(enable_randomizer, bool):
+            raise ConfigError(f"enable_randomizer={enable_randomizer!r}; use True, False or None")
+        if (
+            isinstance(num_parallel_envs, bool)
+            or not isinstance(num_parallel_envs, int)
+            or num_parallel_envs < 1
+        ):
+            raise ConfigError(f"num_parallel_envs={num_parallel_envs!r}; use a positive integer")
+        if episode_steps is not None and (
+            isinstance(episode_steps, bool) or not isinstance(episode_steps, int) or episode_steps < 1
+        ):
+            raise ConfigError(f"episode_steps={episode_steps!r}; use a positive integer or None")
+        self.clip = clip
+        self.mode = mode
+        self.randomize = (mode == "train") if enable_randomizer is None else enable_randomizer
+        self.num_parallel_envs = num_parallel_envs
+        self.episode_steps = episode_steps
+        self.sim = LaikagoSim(render=render)
+        self.task = ImitationTask(clip, self.sim.kinematics)
+        self.total_steps = 0
+        """Non-final steps taken by this instance (drives the curriculum)."""
+        self.episode_length = TEST_EPISODE_STEPS
+        self.steps = 0
+        self._imu = np.zeros((HISTORY_STEPS, 4))
+        self._last_action = np.zeros((HISTORY_STEPS, NUM_MOTORS))
+        self._motor = np.zeros((HISTORY_STEPS, NUM_MOTORS))
+        self._heading = 0.0
+        self._needs_reset = True
+        self._last_terms: dict[str, float] = {}
+
+    def close(self) -> None:
+        self.sim.close()
+
+    # -------------------------------------------------------------- sensors
+    def _read_sensors(self) -> tuple[np.ndarray, np.ndarray]:
+        q_rel, rates = self.sim.delayed_base()
+        roll, pitch, _ = self.sim._pb.getEulerFromQuaternion(q_rel.tolist())
+        imu = np.array([roll, pitch, rates[0], rates[1]])
+        self._heading = float(quat.heading(q_rel))
+        return imu, self.sim.delayed_motor_angles()
+
+    def _observation(self) -> np.ndarray:
+        obs = np.empty(OBS_DIM)
+        obs[0:12] = self._imu.reshape(-1)
+        obs[12:48] = self._last_action.reshape(-1)
+        obs[48:84] = self._motor.reshape(-1)
+        obs[84:] = self.task.target_observation(self._heading)
+        return obs
+
+    # ---------------------------------------------------------------- reset
+    def reset(self, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+        """Start an episode; all randomness comes from ``rng``. Returns (obs (160,), info)."""
+        sim = self.sim
+        sim.reset_history()
+        imu, motor = self._read_sensors()
+        self._imu[:] = imu
+        self._motor[:] = motor
+        self._last_action[:] = 0.0
+        ref = self.task.reset(rng, INIT_POSITION, INIT_QUAT)
+        sim.set_state(
+            ref.root_pos[0],
+            ref.root_quat[0],
+            ref.root_vel[0],
+            ref.root_ang_vel[0],
+            ref.joints[0],
+            ref.joint_vel[0],
+        )
+        sim.set_dynamics(sample_dynamics(rng) if self.randomize else Dynamics(latency=DEFAULT_LATENCY))
+        if self.episode_steps is not None:
+            self.episode_length = self.episode_steps
+        elif self.mode == "test":
+            self.episode_length = TEST_EPISODE_STEPS
+        else:
+            self.episode_length = curriculum_length(self.total_steps, self.num_parallel_envs)
+        self.steps = 0
+        self._needs_reset = False
+        return self._observation(), self._info()
+
+    def _info(self) -> dict:
+        return {
+            "motion_time": self.task.motion_time,
+            "episode_length": self.episode_length,
+            "reward_terms": self._last_terms,
+        }
+
+    # ----------------------------------------------------------------- step
+    def step(self, action: np.ndarray) -> StepResult:
+        """Apply a residual action (12,) around the default motor pose, clipped to ±2π.
+
+        Raises:
+          ConfigError: wrong shape or non-finite values.
+          RuntimeError: called before :meth:`reset` or after the episode ended.
+        """
+        if self._needs_reset:
+            raise RuntimeError("call reset() before step(): no episode is running")
+        a = np.asarray(action, dtype=np.float64)
+        if a.shape != (NUM_MOTORS,):
+            raise ConfigError(f"action has shape {a.shape}; expected ({NUM_MOTORS},) residual motor angles")
+        if not np.all(np.isfinite(a)):
+            raise ConfigError(
+                f"action contains NaN or inf at index {int(np.flatnonzero(~np.isfinite(a))[0])}; pass finite values"
+            )
+        target = DEFAULT_MOTOR_ANGLES + np.clip(a, -ACTION_LIMIT, ACTION_LIMIT)
+        sim = self.sim
+        sim.step(target)
+        imu, motor = self._read_sensors()
+        self._imu[1:] = self._imu[:-1]
+        self._imu[0] = imu
+        self._motor[1:] = self._motor[:-1]
+        self._motor[0] = motor
+        self._last_action[1:] = self._last_action[:-1]
+        self._last_action[0] = target
+        pos, orn, lin, ang = sim.base_state()
+        self.task.update(self.steps, pos)
+        joints, joint_vel = sim.joint_state()
+        robot = RobotState(pos, orn, lin, ang, joints, joint_vel, sim.end_effector_positions())
+        terms = self.task.reward_terms(robot)
+        self._last_terms = terms
+        reward = ImitationTask.reward(terms)
+        reason = "fall" if self.steps > 0 and sim.has_fallen() else self.task.deviation_exceeded(pos, orn)
+        self.steps += 1
+        terminated = reason is not None
+        truncated = (not terminated) and self.steps >= self.episode_length
+        if terminated or truncated:
+            self._needs_reset = True
+        else:
+            self.total_steps += 1
+        info = self._info()
+        if reason is not None:
+            info["termination_reason"] = reason
+        return StepResult(self._observation(), reward, terminated, truncated, info)
+
+    def render(self, width: int = 480, height: int = 360) -> np.ndarray:
+        """RGB frame (height, width, 3) following the robot."""
+        return self.sim.render(width, height)
