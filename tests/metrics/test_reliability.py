@@ -241,3 +241,18 @@ def test_bad_curves():
         rel.short_term_risk([(np.arange(3.0), np.array([1.0, np.nan, 2.0]))])
     with pytest.raises(ConfigError):
         rel.short_term_risk([np.arange(3.0)])
+
+
+def test_sos_filter_close_to_a2perf_ba_filtfilt():
+    # A2Perf used butter(8, 0.01) in (b, a) form with filtfilt(padlen=27); the exact (sos) filter
+    # differs by about 1% on long curves (spec §3.1), never by much more.
+    import scipy.signal
+
+    rng = np.random.default_rng(0)
+    curves = [(np.arange(1000.0), np.cumsum(rng.normal(0.5, 2.0, 1000))) for _ in range(10)]
+    b, a = scipy.signal.butter(8, 0.01)
+    ba = [(s, scipy.signal.filtfilt(b, a, v, padlen=27)) for s, v in curves]
+    ours = rel.dispersion_across_runs(curves).mean
+    theirs = rel.dispersion_across_runs(ba, lowpass_cutoff=None).mean
+    assert ours != theirs
+    assert ours == pytest.approx(theirs, rel=0.05)
