@@ -147,3 +147,26 @@ def test_energy_details_for_manifest():
     with SystemMonitor(interval_s=0.05, enable_energy=False) as off:
         pass
     assert off.energy_details is None
+
+
+def test_failed_codecarbon_start_raises_and_cleans_up(monkeypatch):
+    import logging
+
+    import codecarbon
+
+    from a2perf.errors import A2PerfError
+
+    class Broken(codecarbon.OfflineEmissionsTracker):
+        def start(self):  # codecarbon's own start() swallows errors like this
+            return None
+
+    monkeypatch.setattr(codecarbon, "OfflineEmissionsTracker", Broken)
+    cc_logger = logging.getLogger("codecarbon")
+    handlers_before = list(cc_logger.handlers)
+    before = _threads()
+    mon = SystemMonitor(interval_s=0.05, log_path=None)
+    with pytest.raises(A2PerfError, match="codecarbon failed to start"):
+        mon.start()
+    assert _threads() == before
+    assert cc_logger.handlers == handlers_before
+    assert not mon.running
