@@ -9,3 +9,7 @@ class ChipFormatError(SchemaError):
 
 class PlacementError(A2PerfError):
     """A placement request cannot be satisfied (e.g. no legal cell left for a macro)."""
+
+
+class InfeasibleActionError(A2PerfError, ValueError):
+    """An action names an illegal cell (use ``env.action_masks()``)."""
