@@ -143,7 +143,7 @@ class QuadrupedCore:
         q_rel, rates = self.sim.delayed_base()
         roll, pitch, _ = self.sim._pb.getEulerFromQuaternion(q_rel.tolist())
         imu = np.array([roll, pitch, rates[0], rates[1]])
-        self._heading = float(quat.heading(q_rel))
+        self._heading = quat.heading1(q_rel)
         return imu, self.sim.delayed_motor_angles()
 
     def _observation(self) -> np.ndarray:
@@ -163,7 +163,13 @@ class QuadrupedCore:
         self._imu[:] = imu
         self._motor[:] = motor
         self._last_action[:] = 0.0
-        ref = self.task.reset(rng, INIT_POSITION, INIT_QUAT)
+        if self.episode_steps is not None:
+            self.episode_length = self.episode_steps
+        elif self.mode == "test":
+            self.episode_length = TEST_EPISODE_STEPS
+        else:
+            self.episode_length = curriculum_length(self.total_steps, self.num_parallel_envs)
+        ref = self.task.reset(rng, INIT_POSITION, INIT_QUAT, horizon=self.episode_length)
         sim.set_state(
             ref.root_pos[0],
             ref.root_quat[0],
@@ -173,12 +179,6 @@ class QuadrupedCore:
             ref.joint_vel[0],
         )
         sim.set_dynamics(sample_dynamics(rng) if self.randomize else Dynamics(latency=DEFAULT_LATENCY))
-        if self.episode_steps is not None:
-            self.episode_length = self.episode_steps
-        elif self.mode == "test":
-            self.episode_length = TEST_EPISODE_STEPS
-        else:
-            self.episode_length = curriculum_length(self.total_steps, self.num_parallel_envs)
         self.steps = 0
         self._needs_reset = False
         return self._observation(), self._info()

@@ -68,38 +68,46 @@ class LegKinematics:
         object.__setattr__(self, "_com_rot_is_identity", bool(np.allclose(self.com_rot, np.eye(3))))
 
     def link_positions(self, root_pos: np.ndarray, root_quat: np.ndarray, joints: np.ndarray) -> np.ndarray:
-        """World CoM positions of every leg link.
+        """World CoM positions of every leg link, optionally batched over K poses.
 
         Args:
-          root_pos: (3,) base CoM position.
-          root_quat: (4,) base orientation, xyzw.
-          joints: (12,) URDF joint angles, FR, FL, RR, RL x (abduction, hip, knee).
+          root_pos: (3,) or (K, 3) base CoM position.
+          root_quat: (4,) or (K, 4) base orientation, xyzw.
+          joints: (12,) or (K, 12) URDF joint angles, FR, FL, RR, RL x (abduction, hip, knee).
         Returns:
-          (4, 4, 3): per leg, the CoM of [hip motor, upper leg, lower leg, toe].
+          (4, 4, 3) or (K, 4, 4, 3): per leg, the CoM of [hip motor, upper leg, lower leg, toe].
         """
-        angles = np.zeros((4, 4))
-        angles[:, :3] = np.reshape(joints, (4, 3))
+        joints = np.asarray(joints, dtype=float)
+        single = joints.ndim == 1
+        joints = joints.reshape(-1, 4, 3)
+        k = joints.shape[0]
+        angles = np.zeros((k, 4, 4))
+        angles[:, :, :3] = joints
         s = np.sin(angles)[..., None, None]
         c = np.cos(angles)[..., None, None]
         rots = np.eye(3) + s * self._k + (1.0 - c) * self._k2
         if not self._joint_rot_is_identity:
             rots = self.joint_rot @ rots
-        r = quat.matrix_of(root_quat)
-        p = np.asarray(root_pos, dtype=float)[:, None]
-        out = np.empty((4, 4, 3))
+        if single:
+            r = quat.matrix_of(root_quat)[None, None]
+        else:
+            r = quat.to_matrix(np.asarray(root_quat, dtype=float))[:, None]
+        p = np.asarray(root_pos, dtype=float).reshape(-1, 1, 3, 1)
+        out = np.empty((k, 4, 4, 3))
         for level in range(4):
             p = p + r @ self._jp[:, level]
-            r = r @ rots[:, level]
+            r = r @ rots[:, :, level]
             p = p + r @ self._cp[:, level]
-            out[:, level] = p[..., 0]
+            out[:, :, level] = p[..., 0]
             if not self._com_rot_is_identity:
                 r = r @ self.com_rot[:, level]
-        return out
+        return out[0] if single else out
 
     def end_effectors(self, root_pos: np.ndarray, root_quat: np.ndarray, joints: np.ndarray) -> np.ndarray:
-        """World CoM positions (8, 3) of links 2, 3, 6, 7, 10, 11, 14, 15 (lower legs and toes)."""
-        return self.link_positions(root_pos, root_quat, joints)[:, 2:4].reshape(8, 3)
+        """World CoM positions (8, 3) (or (K, 8, 3)) of links 2, 3, 6, 7, 10, 11, 14, 15."""
+        out = self.link_positions(root_pos, root_quat, joints)
+        return out[..., 2:4, :].reshape(*out.shape[:-3], 8, 3)
 
     def toes(self, root_pos: np.ndarray, root_quat: np.ndarray, joints: np.ndarray) -> np.ndarray:
-        """World CoM positions (4, 3) of the toe spheres, FR, FL, RR, RL."""
-        return self.link_positions(root_pos, root_quat, joints)[:, 3]
+        """World CoM positions (4, 3) (or (K, 4, 3)) of the toe spheres, FR, FL, RR, RL."""
+        return self.link_positions(root_pos, root_quat, joints)[..., 3, :]

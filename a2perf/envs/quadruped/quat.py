@@ -5,6 +5,8 @@ Vectors have shape (..., 3). All functions broadcast over leading dimensions.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 _EPS = np.finfo(float).eps * 4.0
@@ -12,8 +14,10 @@ _EPS = np.finfo(float).eps * 4.0
 
 def multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Hamilton product a ⊗ b (apply b first, then a)."""
-    ax, ay, az, aw = np.moveaxis(np.asarray(a, dtype=float), -1, 0)
-    bx, by, bz, bw = np.moveaxis(np.asarray(b, dtype=float), -1, 0)
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    ax, ay, az, aw = a[..., 0], a[..., 1], a[..., 2], a[..., 3]
+    bx, by, bz, bw = b[..., 0], b[..., 1], b[..., 2], b[..., 3]
     return np.stack(
         [
             aw * bx + ax * bw + ay * bz - az * by,
@@ -36,10 +40,15 @@ def rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Rotate vectors v (..., 3) by unit quaternions q (..., 4)."""
     q = np.asarray(q, dtype=float)
     v = np.asarray(v, dtype=float)
-    u = q[..., :3]
-    w = q[..., 3:4]
-    t = 2.0 * np.cross(u, v)
-    return v + w * t + np.cross(u, t)
+    x, y, z, w = q[..., 0], q[..., 1], q[..., 2], q[..., 3]
+    vx, vy, vz = v[..., 0], v[..., 1], v[..., 2]
+    tx = 2.0 * (y * vz - z * vy)
+    ty = 2.0 * (z * vx - x * vz)
+    tz = 2.0 * (x * vy - y * vx)
+    return np.stack(
+        [vx + w * tx + (y * tz - z * ty), vy + w * ty + (z * tx - x * tz), vz + w * tz + (x * ty - y * tx)],
+        axis=-1,
+    )
 
 
 def about_z(angle: np.ndarray | float) -> np.ndarray:
@@ -137,3 +146,48 @@ def axis_rotation_matrices(axis: np.ndarray, angles: np.ndarray) -> np.ndarray:
     )
     outer = axis[..., :, None] * axis[..., None, :]
     return c * np.eye(3) + s * k + (1.0 - c) * outer
+
+
+# --------------------------------------------------------------------------------------------
+# Scalar versions for one quaternion (tuples of floats): much cheaper than numpy for single values.
+
+
+def mul1(a, b) -> tuple[float, float, float, float]:
+    """a ⊗ b for single quaternions (any 4-sequences), returns a tuple."""
+    ax, ay, az, aw = a
+    bx, by, bz, bw = b
+    return (
+        aw * bx + ax * bw + ay * bz - az * by,
+        aw * by - ax * bz + ay * bw + az * bx,
+        aw * bz + ax * by - ay * bx + az * bw,
+        aw * bw - ax * bx - ay * by - az * bz,
+    )
+
+
+def conj1(q) -> tuple[float, float, float, float]:
+    """Inverse of one unit quaternion."""
+    x, y, z, w = q
+    return (-x, -y, -z, w)
+
+
+def rotate1(q, v) -> tuple[float, float, float]:
+    """Rotate one vector by one unit quaternion."""
+    x, y, z, w = q
+    vx, vy, vz = v
+    tx = 2.0 * (y * vz - z * vy)
+    ty = 2.0 * (z * vx - x * vz)
+    tz = 2.0 * (x * vy - y * vx)
+    return (vx + w * tx + (y * tz - z * ty), vy + w * ty + (z * tx - x * tz), vz + w * tz + (x * ty - y * tx))
+
+
+def heading1(q) -> float:
+    """Heading (rad) of one quaternion: yaw of its rotated x-axis."""
+    x, y, z, w = q
+    return math.atan2(2.0 * (x * y + z * w), 1.0 - 2.0 * (y * y + z * z))
+
+
+def angle1(q) -> float:
+    """Rotation angle in [-pi, pi] of one unit quaternion."""
+    x, y, z, w = q
+    theta = 2.0 * math.atan2(math.sqrt(x * x + y * y + z * z), w)
+    return theta - 2.0 * math.pi if theta > math.pi else theta

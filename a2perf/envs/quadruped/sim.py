@@ -42,7 +42,7 @@ from a2perf.errors import DependencyMissingError
 
 _HISTORY_KEEP = 64
 """Readings kept in the latency history (>= 42 needed for the 40 ms maximum latency)."""
-_INIT_QUAT_INV = quat.conjugate(INIT_QUAT)
+_INIT_QUAT_INV = quat.conj1(INIT_QUAT.tolist())
 _HIP_WRAP = MOTOR_OFFSET[1] + math.pi
 """A hip URDF angle above this has a motor angle > pi (wrapped before clipping)."""
 _KNEE_WRAP = MOTOR_OFFSET[2] - math.pi
@@ -286,9 +286,9 @@ class LaikagoSim:
         if entry is None:
             raise RuntimeError("base reading needed by the latency model was not recorded (bug)")
         q_world, w_world = entry
-        q_rel = quat.multiply(np.array(q_world), _INIT_QUAT_INV)
-        rates = quat.rotate(quat.conjugate(q_rel), np.array(w_world))
-        return q_rel, rates
+        q_rel = quat.mul1(q_world, _INIT_QUAT_INV)
+        rates = quat.rotate1(quat.conj1(q_rel), w_world)
+        return np.array(q_rel), np.array(rates)
 
     def step(self, motor_targets: np.ndarray) -> None:
         """Advance one env step (33 x 1 ms) toward absolute motor targets m0 + a, shape (12,)."""

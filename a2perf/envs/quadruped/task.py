@@ -34,8 +34,9 @@ from a2perf.envs.quadruped.constants import (
 from a2perf.envs.quadruped.kinematics import LegKinematics
 from a2perf.envs.quadruped.motion import MotionClip, MotionSample, warmup_pose
 
-_INIT_QUAT_INV = quat.conjugate(INIT_QUAT)
-_TARGET_OFFSETS = np.array((0, *TARGET_FRAME_STEPS), dtype=np.float64) * CONTROL_TIME_STEP
+_INIT_QUAT_INV1 = quat.conj1(INIT_QUAT.tolist())
+_TARGET_ROWS = np.array(TARGET_FRAME_STEPS)
+_MAX_AHEAD = max(TARGET_FRAME_STEPS)
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,27 @@ class ImitationTask:
         self.time_offset = 0.0
         self.warmup = 0.0
         self.origin_pos = np.zeros(3)
-        self.origin_quat = np.array([0.0, 0.0, 0.0, 1.0])
+        self.origin_yaw = 0.0
         self.motion_time = 0.0
         self._prev_phase = 0.0
-        self.ref: MotionSample | None = None
-        self._ref_ee: np.ndarray | None = None
+        self._row = 0
+        self._tab: MotionSample | None = None
+        self._tab_phase = np.zeros(0)
+        self._tab_ee = np.zeros((0, 8, 3))
+
+    @property
+    def origin_quat(self) -> np.ndarray:
+        """q_o, the yaw rotation of the origin offset (4,)."""
+        return quat.about_z(self.origin_yaw)
+
+    @property
+    def ref(self) -> MotionSample:
+        """Reference state at the current motion time (K = 1), origin offset applied."""
+        f, i = self._tab, self._row
+        return MotionSample(
+            f.root_pos[i : i + 1] + self.origin_pos,
+            *(x[i : i + 1] for x in (f.root_quat, f.joints, f.root_vel, f.root_ang_vel, f.joint_vel)),
+        )
 
     # ------------------------------------------------------------ reference
     def _raw(self, times: np.ndarray) -> MotionSample:
@@ -99,47 +116,81 @@ class ImitationTask:
             v[neg] = 0.0
         return MotionSample(pos, rot, joints, *vels)
 
-    def reference(self, times: np.ndarray) -> MotionSample:
-        """Reference state at motion times (K,), with the task's origin offset applied."""
-        s = self._raw(times)
-        qo = self.origin_quat
+    def _offset(self, s: MotionSample, translate: bool = True) -> MotionSample:
+        """Apply the origin offset (yaw q_o about the world origin, then p_o) to a raw sample."""
+        c, sn = math.cos(self.origin_yaw), math.sin(self.origin_yaw)
+
+        def yaw(v: np.ndarray) -> np.ndarray:
+            out = np.empty_like(v)
+            out[:, 0] = c * v[:, 0] - sn * v[:, 1]
+            out[:, 1] = sn * v[:, 0] + c * v[:, 1]
+            out[:, 2] = v[:, 2]
+            return out
+
         return MotionSample(
-            quat.rotate(qo, s.root_pos) + self.origin_pos,
-            quat.multiply(qo, s.root_quat),
+            yaw(s.root_pos) + (self.origin_pos if translate else 0.0),
+            quat.multiply(quat.about_z(self.origin_yaw), s.root_quat),
             s.joints,
-            quat.rotate(qo, s.root_vel),
-            quat.rotate(qo, s.root_ang_vel),
+            yaw(s.root_vel),
+            yaw(s.root_ang_vel),
             s.joint_vel,
         )
 
-    def reset(self, rng: np.random.Generator, robot_pos: np.ndarray, robot_quat: np.ndarray) -> MotionSample:
+    def reference(self, times: np.ndarray) -> MotionSample:
+        """Reference state at motion times (K,), with the task's origin offset applied."""
+        return self._offset(self._raw(times))
+
+    def reset(
+        self, rng: np.random.Generator, robot_pos: np.ndarray, robot_quat: np.ndarray, horizon: int = 600
+    ) -> MotionSample:
         """Draw the episode start (RSI or warm-up), set the origin offsets; returns the reference at t_m.
 
         Args:
           rng: the env's generator (the only source of randomness here).
           robot_pos, robot_quat: the robot's base pose before the reference-state init (default pose).
+          horizon: episode length in steps; the reference is tabulated for it once per episode.
         """
         if rng.random() < REF_STATE_INIT_PROB:
-            self.time_offset = float(rng.uniform(0.0, self.clip.duration))
-            self.warmup = 0.0
-        else:
-            self.time_offset = float(rng.uniform(0.0, WARMUP_TIME))
-            self.warmup = WARMUP_TIME
+            return self.start(
+                float(rng.uniform(0.0, self.clip.duration)), 0.0, robot_pos, robot_quat, horizon
+            )
+        return self.start(float(rng.uniform(0.0, WARMUP_TIME)), WARMUP_TIME, robot_pos, robot_quat, horizon)
+
+    def start(
+        self,
+        time_offset: float,
+        warmup: float,
+        robot_pos: np.ndarray,
+        robot_quat: np.ndarray,
+        horizon: int = 600,
+    ) -> MotionSample:
+        """Start an episode at motion time ``time_offset - warmup`` (see :meth:`reset`)."""
+        self.time_offset = time_offset
+        self.warmup = warmup
         t0 = self.time_offset - self.warmup
         raw = self._raw(np.array([t0]))
         dpos = np.asarray(robot_pos, dtype=float) - raw.root_pos[0]
         dpos[2] = 0.0
         self.origin_pos = dpos
-        self.origin_quat = quat.about_z(float(quat.heading(robot_quat) - quat.heading(raw.root_quat[0])))
+        self.origin_yaw = quat.heading1(robot_quat) - quat.heading1(raw.root_quat[0])
+        self._tabulate(horizon + _MAX_AHEAD + 1)
+        self._row = 0
+        self._prev_phase = self._tab_phase[0]
         self.motion_time = t0
-        self._prev_phase = self.clip.phase(t0)
-        self._set_ref(t0)
         return self.ref
 
-    def _set_ref(self, t: float) -> None:
-        self.ref = self.reference(np.array([t]))
-        r = self.ref
-        self._ref_ee = self._kin.end_effectors(r.root_pos[0], r.root_quat[0], r.joints[0])
+    def _tabulate(self, rows: int) -> None:
+        """Sample the reference (yawed by q_o, before p_o) at t_off - w + Δ j for j < rows, with FK."""
+        times = self.time_offset + CONTROL_TIME_STEP * np.arange(rows) - self.warmup
+        tab = self._offset(self._raw(times), translate=False)
+        self._tab = tab
+        if self.clip.loop:
+            p = times / self.clip.duration
+            self._tab_phase = p - np.floor(p)
+        else:
+            self._tab_phase = np.clip(times / self.clip.duration, 0.0, 1.0)
+        self._tab_ee = self._kin.end_effectors(np.zeros((rows, 3)), tab.root_quat, tab.joints)
+        self._tab_times = times
 
     def update(self, steps_done: int, robot_pos: np.ndarray) -> None:
         """Advance the reference to the step's motion time; cycle sync at phase wrap.
@@ -149,15 +200,16 @@ class ImitationTask:
             so t_m = t_off + Δ * steps_done - w: the reference does not advance in the first step.
           robot_pos: (3,) current base position, for cycle sync.
         """
-        t = self.time_offset + CONTROL_TIME_STEP * steps_done - self.warmup
-        phase = self.clip.phase(t)
+        row = steps_done
+        if row + _MAX_AHEAD >= self._tab_phase.shape[0]:
+            self._tabulate(2 * (row + _MAX_AHEAD + 1))
+        phase = self._tab_phase[row]
         if self.clip.loop and phase < self._prev_phase:
-            raw = self._raw(np.array([t]))
-            ref_xy = quat.rotate(self.origin_quat, raw.root_pos[0])[:2]
-            self.origin_pos = np.array([robot_pos[0] - ref_xy[0], robot_pos[1] - ref_xy[1], 0.0])
+            ref = self._tab.root_pos[row]
+            self.origin_pos = np.array([robot_pos[0] - ref[0], robot_pos[1] - ref[1], 0.0])
         self._prev_phase = phase
-        self.motion_time = t
-        self._set_ref(t)
+        self._row = row
+        self.motion_time = float(self._tab_times[row])
 
     # ---------------------------------------------------------- observation
     def target_observation(self, robot_heading: float) -> np.ndarray:
@@ -166,39 +218,53 @@ class ImitationTask:
         Args:
           robot_heading: heading of the robot's (delayed) canonical base orientation (rad).
         """
-        times = self.motion_time + _TARGET_OFFSETS[1:]
-        s = self.reference(times)
-        p_ref = self.ref.root_pos[0]
-        rel = s.root_pos - p_ref
+        f, i = self._tab, self._row
+        rows = _TARGET_ROWS + i
+        rel = f.root_pos[rows] - f.root_pos[i]
         c, sn = math.cos(robot_heading), math.sin(robot_heading)
-        x = c * rel[:, 0] + sn * rel[:, 1]
-        y = -sn * rel[:, 0] + c * rel[:, 1]
-        q = quat.standardize(quat.multiply(quat.about_z(-robot_heading), s.root_quat))
-        out = np.concatenate([x[:, None], y[:, None], rel[:, 2:3], q, s.joints], axis=1)
+        out = np.empty((len(TARGET_FRAME_STEPS), 19))
+        out[:, 0] = c * rel[:, 0] + sn * rel[:, 1]
+        out[:, 1] = -sn * rel[:, 0] + c * rel[:, 1]
+        out[:, 2] = rel[:, 2]
+        q = f.root_quat[rows]
+        # q_z(-h) ⊗ q with q_z(-h) = (0, 0, -sin(h/2), cos(h/2))
+        hs, hc = -math.sin(0.5 * robot_heading), math.cos(0.5 * robot_heading)
+        x, y, z, w = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+        rq = out[:, 3:7]
+        rq[:, 0] = hc * x - hs * y
+        rq[:, 1] = hc * y + hs * x
+        rq[:, 2] = hc * z + hs * w
+        rq[:, 3] = hc * w - hs * z
+        rq *= np.where(rq[:, 3:4] < 0.0, -1.0, 1.0)
+        out[:, 7:] = f.joints[rows]
         return out.reshape(-1)
 
     # ------------------------------------------------------------- reward
     def reward_terms(self, robot: RobotState) -> dict[str, float]:
         """The five reward terms, each in [0, 1] (spec §4)."""
-        r = self.ref
-        pose_err = float(np.sum((r.joints[0] - robot.joints) ** 2))
-        vel_err = float(np.sum((r.joint_vel[0] - robot.joint_vel) ** 2))
-        ref_pos, ref_quat = r.root_pos[0], r.root_quat[0]
-        h_ref = float(quat.heading(quat.multiply(ref_quat, _INIT_QUAT_INV)))
-        h_sim = float(quat.heading(quat.multiply(robot.root_quat, _INIT_QUAT_INV)))
-        ref_local = (self._ref_ee[:, :2] - ref_pos[:2]) @ _heading_rot_z(h_ref).T
+        f, i = self._tab, self._row
+        dj = f.joints[i] - robot.joints
+        dq = f.joint_vel[i] - robot.joint_vel
+        ref_pos = f.root_pos[i] + self.origin_pos
+        ref_quat = f.root_quat[i].tolist()
+        sim_quat = robot.root_quat.tolist()
+        h_ref = quat.heading1(quat.mul1(ref_quat, _INIT_QUAT_INV1))
+        h_sim = quat.heading1(quat.mul1(sim_quat, _INIT_QUAT_INV1))
+        ref_ee = self._tab_ee[i]
+        ref_local = ref_ee[:, :2] @ _heading_rot_z(h_ref).T
         sim_local = (robot.end_effectors[:, :2] - robot.root_pos[:2]) @ _heading_rot_z(h_sim).T
-        dz = self._ref_ee[:, 2] - robot.end_effectors[:, 2]
-        ee_err = float(np.sum((ref_local - sim_local) ** 2) + END_EFFECTOR_HEIGHT_WEIGHT * np.sum(dz * dz))
+        dxy = ref_local - sim_local
+        dz = (ref_ee[:, 2] + ref_pos[2]) - robot.end_effectors[:, 2]
+        ee_err = float(np.sum(dxy * dxy) + END_EFFECTOR_HEIGHT_WEIGHT * np.dot(dz, dz))
         dpos = ref_pos - robot.root_pos
-        theta = float(quat.angle(quat.multiply(ref_quat, quat.conjugate(robot.root_quat))))
-        root_pose_err = float(dpos @ dpos) + ROOT_ROTATION_WEIGHT * theta * theta
-        dv = r.root_vel[0] - robot.root_vel
-        dw = r.root_ang_vel[0] - robot.root_ang_vel
-        root_vel_err = float(dv @ dv) + ROOT_ANGULAR_VELOCITY_WEIGHT * float(dw @ dw)
+        theta = quat.angle1(quat.mul1(ref_quat, quat.conj1(sim_quat)))
+        root_pose_err = float(np.dot(dpos, dpos)) + ROOT_ROTATION_WEIGHT * theta * theta
+        dv = f.root_vel[i] - robot.root_vel
+        dw = f.root_ang_vel[i] - robot.root_ang_vel
+        root_vel_err = float(np.dot(dv, dv)) + ROOT_ANGULAR_VELOCITY_WEIGHT * float(np.dot(dw, dw))
         return {
-            "pose": math.exp(-POSE_SCALE * pose_err),
-            "velocity": math.exp(-VELOCITY_SCALE * vel_err),
+            "pose": math.exp(-POSE_SCALE * float(np.dot(dj, dj))),
+            "velocity": math.exp(-VELOCITY_SCALE * float(np.dot(dq, dq))),
             "end_effector": math.exp(-END_EFFECTOR_SCALE * ee_err),
             "root_pose": math.exp(-ROOT_POSE_SCALE * root_pose_err),
             "root_velocity": math.exp(-ROOT_VELOCITY_SCALE * root_vel_err),
@@ -211,11 +277,11 @@ class ImitationTask:
 
     def deviation_exceeded(self, root_pos: np.ndarray, root_quat: np.ndarray) -> str | None:
         """Name of the violated limit (root > 1 m from the reference, or rotated > pi/2), else None."""
-        r = self.ref
-        d = r.root_pos[0] - root_pos
-        if float(d @ d) > MAX_ROOT_DISTANCE**2:
+        f, i = self._tab, self._row
+        d = f.root_pos[i] + self.origin_pos - root_pos
+        if float(np.dot(d, d)) > MAX_ROOT_DISTANCE**2:
             return "root_distance"
-        theta = float(quat.angle(quat.multiply(r.root_quat[0], quat.conjugate(root_quat))))
+        theta = quat.angle1(quat.mul1(f.root_quat[i].tolist(), quat.conj1(np.asarray(root_quat).tolist())))
         if abs(theta) > MAX_ROOT_ANGLE:
             return "root_rotation"
         if self.clip.is_over(self.motion_time):

@@ -27,3 +27,18 @@ def test_forward_kinematics_matches_pybullet_link_states():
             np.testing.assert_allclose(mine, np.array(ref), atol=1e-12)
     finally:
         sim.close()
+
+
+def test_batched_forward_kinematics_equals_single():
+    sim = LaikagoSim()
+    try:
+        rng = np.random.default_rng(4)
+        u = rng.uniform(-1.0, 1.0, (5, 12))
+        pos = rng.uniform(-1.0, 1.0, (5, 3))
+        q = quat.normalize(rng.normal(size=(5, 4)))
+        batch = sim.kinematics.end_effectors(pos, q, u)
+        assert batch.shape == (5, 8, 3)
+        for i in range(5):
+            np.testing.assert_allclose(batch[i], sim.kinematics.end_effectors(pos[i], q[i], u[i]), atol=1e-12)
+    finally:
+        sim.close()

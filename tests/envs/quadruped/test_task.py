@@ -23,8 +23,7 @@ def sim():
 @pytest.mark.parametrize("t", [0.0, 0.31, 1.7])
 def test_reference_state_gives_every_reward_term_one(sim, data_dir, name, t):
     task = ImitationTask(load_clip(clip_path(name)), sim.kinematics)
-    task.reset(np.random.default_rng(0), INIT_POSITION, INIT_QUAT)
-    task.time_offset, task.warmup = t, 0.0
+    task.start(t, 0.0, INIT_POSITION, INIT_QUAT)
     task.update(0, INIT_POSITION)
     r = task.ref
     sim.set_state(
@@ -77,8 +76,7 @@ def test_origin_offset_and_motion_time(sim, data_dir):
 def test_cycle_sync_moves_reference_to_robot_at_phase_wrap(sim, data_dir):
     clip = load_clip(clip_path("trot"))
     task = ImitationTask(clip, sim.kinematics)
-    task.reset(np.random.default_rng(0), INIT_POSITION, INIT_QUAT)
-    task.time_offset, task.warmup = clip.duration - 0.01, 0.0
+    task.start(clip.duration - 0.01, 0.0, INIT_POSITION, INIT_QUAT)
     task.update(0, INIT_POSITION)
     robot = np.array([5.0, -3.0, 0.4])
     task.update(1, robot)  # crosses the cycle boundary
@@ -93,3 +91,31 @@ def test_curriculum_length():
     assert curriculum_length(10_000_000) == 41
     # 4 parallel copies reach 600 after 7.5M steps each
     assert curriculum_length(7_500_000, num_parallel_envs=4) == 600
+
+
+def test_target_observation_matches_slow_reference(sim, data_dir):
+    # the per-episode table must give the same targets as sampling the clip directly
+    task = ImitationTask(load_clip(clip_path("spin")), sim.kinematics)
+    task.start(0.2, 0.0, INIT_POSITION, INIT_QUAT)
+    task.update(7, np.array([0.05, 0.02, 0.4]))
+    h = 0.3
+    obs = task.target_observation(h).reshape(4, 19)
+    times = task.motion_time + CONTROL_TIME_STEP * np.array([1, 2, 10, 30])
+    ref = task.reference(times)
+    rel = ref.root_pos - task.ref.root_pos[0]
+    np.testing.assert_allclose(obs[:, 0], np.cos(h) * rel[:, 0] + np.sin(h) * rel[:, 1], atol=1e-9)
+    np.testing.assert_allclose(obs[:, 2], rel[:, 2], atol=1e-9)
+    from a2perf.envs.quadruped import quat
+
+    q = quat.standardize(quat.multiply(quat.about_z(-h), ref.root_quat))
+    np.testing.assert_allclose(obs[:, 3:7], q, atol=1e-9)
+    np.testing.assert_allclose(obs[:, 7:], ref.joints, atol=1e-9)
+
+
+def test_warmup_reference_is_standing_pose(sim, data_dir):
+    task = ImitationTask(load_clip(clip_path("pace")), sim.kinematics)
+    task.start(0.1, 0.25, INIT_POSITION, INIT_QUAT)
+    r = task.ref
+    np.testing.assert_allclose(r.root_pos[0], INIT_POSITION, atol=1e-12)
+    np.testing.assert_allclose(r.joint_vel[0], 0.0)
+    assert task.motion_time == pytest.approx(-0.15)
