@@ -48,7 +48,7 @@ def test_sleep_policy():
     assert 20.0 <= stats.p90_ms < 60.0
     assert stats.max_ms >= 20.0
     assert stats.p50_ms <= stats.p90_ms <= stats.p99_ms <= stats.max_ms
-    assert stats.mean_ms == pytest.approx((6 * 20 + 24 * 2) / 30, rel=0.3)
+    assert (6 * 20 + 24 * 2) / 30 <= stats.mean_ms < 12.0
 
 
 def test_warmup_excluded():
@@ -61,7 +61,7 @@ def test_warmup_excluded():
             time.sleep(0.05)
 
     stats = measure_latency(infer_once, [None] * 5, warmup=1)
-    assert stats.max_ms < 25.0
+    assert stats.max_ms < 40.0
     cold = measure_latency(lambda o: time.sleep(0.05) if o == 0 else None, [0, 1, 1], warmup=0)
     assert cold.max_ms >= 50.0 and cold.num_warmup == 0
     # warm-up cycles through the observations when there are fewer than `warmup`
