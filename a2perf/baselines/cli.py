@@ -119,6 +119,7 @@ def dataset_build(
     episodes: Annotated[int, typer.Option(min=1, help="episodes per dataset")] = 100,
     eval_episodes: Annotated[int, typer.Option(min=1, help="episodes to score each checkpoint")] = 10,
     checkpoints_per_level: Annotated[int, typer.Option(min=1, help="checkpoints sampled per level")] = 5,
+    binning: Annotated[str, typer.Option(help="a2perf (mean/sigma rule) or tercile")] = "a2perf",
     seed: Annotated[int, typer.Option(help="sampling and rollout seed")] = 0,
     env_kwargs: Annotated[str | None, typer.Option("--env-kwargs", help="JSON object of env kwargs")] = None,
     oracle: Annotated[bool, typer.Option(help="also build an 'oracle' expert dataset (web domain)")] = False,
@@ -136,6 +137,7 @@ def dataset_build(
             episodes=episodes,
             eval_episodes=eval_episodes,
             checkpoints_per_level=checkpoints_per_level,
+            binning=binning,
             seed=seed,
             oracle=oracle,
         )

@@ -72,8 +72,10 @@ def data_cost_of(info: rundir.RunInfo) -> DataCost | None:
     """The data cost recorded in a BC run's dataset metadata, if any."""
     if info.algo != "bc" or not info.dataset_path:
         return None
-    from a2perf.baselines.datasets import read_data_cost
+    from a2perf.baselines.datasets import DATA_COST_FILE, read_data_cost
 
+    if not (Path(info.dataset_path) / DATA_COST_FILE).is_file():
+        return None  # a dataset not built by a2perf: its data cost is unknown
     return read_data_cost(Path(info.dataset_path))
 
 

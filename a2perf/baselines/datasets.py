@@ -1,0 +1,451 @@
+"""`a2perf dataset build`: skill-level Minari datasets from training checkpoints, with their data cost.
+
+Steps (A2Perf's pipeline, spec a2perf.md §5, with its flaws fixed):
+
+1. Score every checkpoint of every run given: ``eval_episodes`` deterministic episodes -> mean return.
+2. Bin the checkpoints into skill levels. ``binning="a2perf"`` is A2Perf's rule over the pooled
+   per-checkpoint mean returns with ``mu`` = mean and ``sigma`` = sample std (ddof=1):
+   novice ``<= mu - 2 sigma``; intermediate ``mu - sigma <= x <= mu + sigma``; expert
+   ``>= mu + 2 sigma``; checkpoints in the gaps are dropped. With few checkpoints the outer
+   levels are often empty; ``binning="tercile"`` splits the checkpoints sorted by score into
+   three equal groups instead (lowest third novice, top third expert).
+3. Per level, sample ``checkpoints_per_level`` checkpoints with replacement (seeded), split the
+   ``episodes`` evenly over the samples, and record the rollouts (stochastic policy actions, as
+   in the training distribution) in Minari's format (``create_dataset_from_buffers``). Dataset ids are
+   ``<EnvPrefix>-<task>-<level>-v0`` (e.g. ``CircuitTraining-toy_macro-expert-v0``); Minari
+   writes under ``MINARI_DATASETS_PATH`` (default ``~/.minari/datasets``), never to the network.
+4. Data cost, written next to the dataset (``a2perf_data_cost.json``) and copied into the
+   results of any policy trained on it (:class:`a2perf.results.schema.DataCost`):
+
+   - ``energy_kwh`` (ours): for each source run, the energy measured from the start of training
+     up to the latest checkpoint sampled from it (a run's later checkpoint already paid for its
+     earlier ones, so each kWh is counted once), summed over runs, plus the measured energy of
+     generating the episodes.
+   - ``a2perf_energy_kwh`` (A2Perf's definition, for comparison): each checkpoint's cost is the
+     run's energy times ``step / max step`` (linear attribution), and the dataset cost is the MEAN
+     of that over all checkpoints of the level; generation energy is not counted.
+   - ``env_steps`` and ``episodes`` of the dataset as separate columns.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from a2perf.baselines import rundir
+from a2perf.baselines.tasks import env_domain, task_of
+from a2perf.errors import ConfigError, DataNotFoundError, SchemaError
+from a2perf.results.io import atomic_write_text
+from a2perf.results.schema import DataCost
+
+LEVELS = ("novice", "intermediate", "expert")
+DATA_COST_FILE = "a2perf_data_cost.json"
+DATASET_PREFIX = {"chip": "CircuitTraining", "web": "WebNavigation", "quadruped": "QuadrupedLocomotion"}
+
+
+@dataclass
+class DatasetConfig:
+    """What `a2perf dataset build` does.
+
+    Attributes:
+      runs: training run folders whose checkpoints are the source policies.
+      env_id: env to collect on; env_kwargs: its kwargs.
+      levels: subset of :data:`LEVELS` (plus ``"oracle"`` via ``oracle``).
+      episodes: episodes per dataset.
+      eval_episodes: episodes to score each checkpoint.
+      checkpoints_per_level: checkpoints sampled (with replacement) per level.
+      binning: ``"a2perf"`` (mean/sigma rule) or ``"tercile"``.
+      seed: seeds checkpoint sampling and the first reset of the rollouts.
+      oracle: also build ``<prefix>-<task>-oracle-v0`` from the env's ``oracle_action()`` (web).
+      root: Minari datasets folder (default: ``MINARI_DATASETS_PATH`` or Minari's default).
+      measure_energy: measure the generation energy (needed for the data cost).
+    """
+
+    runs: list[Path]
+    env_id: str
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    levels: list[str] = field(default_factory=lambda: list(LEVELS))
+    episodes: int = 100
+    eval_episodes: int = 10
+    checkpoints_per_level: int = 5
+    binning: str = "a2perf"
+    seed: int = 0
+    oracle: bool = False
+    root: Path | None = None
+    measure_energy: bool = True
+
+    def __post_init__(self) -> None:
+        bad = [lv for lv in self.levels if lv not in LEVELS]
+        if bad:
+            raise ConfigError(f"unknown skill level {bad[0]!r}; choose from {', '.join(LEVELS)}")
+        if self.binning not in ("a2perf", "tercile"):
+            raise ConfigError(f"binning must be 'a2perf' or 'tercile', got {self.binning!r}")
+        if not self.runs and self.levels:
+            raise ConfigError("give at least one training run with --runs DIR")
+        for key in ("episodes", "eval_episodes", "checkpoints_per_level"):
+            if getattr(self, key) < 1:
+                raise ConfigError(f"{key} must be >= 1, got {getattr(self, key)}")
+
+
+@dataclass(frozen=True)
+class ScoredCheckpoint:
+    """A checkpoint with its score and the energy its run had used when it was saved."""
+
+    run: Path
+    steps: int
+    path: Path
+    sb3_class: str
+    mean_return: float
+    energy_kwh: float | None
+    run_energy_kwh: float | None
+    run_max_steps: int
+
+    @property
+    def source_id(self) -> str:
+        return f"{self.run}@{self.steps}"
+
+
+@dataclass
+class BuiltDataset:
+    """One dataset written by :func:`build_datasets`."""
+
+    dataset_id: str
+    level: str
+    path: Path
+    episodes: int
+    env_steps: int
+    data_cost: DataCost
+    checkpoints: list[str]
+
+
+def bin_levels(scores: np.ndarray, rule: str = "a2perf") -> dict[str, np.ndarray]:
+    """Indices of the scores falling in each skill level.
+
+    Args:
+      scores: shape (num_checkpoints,), mean return of each checkpoint.
+      rule: ``"a2perf"`` (mean/sigma rule, see the module docstring) or ``"tercile"``.
+    Returns:
+      ``{level: sorted indices}`` for every level of :data:`LEVELS` (possibly empty).
+    """
+    scores = np.asarray(scores, dtype=float)
+    if scores.ndim != 1 or scores.size < 2:
+        raise ConfigError(f"binning needs at least 2 scored checkpoints, got {scores.size}")
+    if rule == "tercile":
+        order = np.argsort(scores, kind="stable")
+        parts = np.array_split(order, 3)
+        return {level: np.sort(part) for level, part in zip(LEVELS, parts, strict=True)}
+    mu, sigma = float(scores.mean()), float(scores.std(ddof=1))
+    return {
+        "novice": np.flatnonzero(scores <= mu - 2 * sigma),
+        "intermediate": np.flatnonzero((scores >= mu - sigma) & (scores <= mu + sigma)),
+        "expert": np.flatnonzero(scores >= mu + 2 * sigma),
+    }
+
+
+def data_cost(
+    sampled: list[ScoredCheckpoint],
+    level_members: list[ScoredCheckpoint],
+    generation_energy_kwh: float,
+    env_steps: int,
+    episodes: int,
+    energy_mode: str,
+) -> DataCost:
+    """Data cost of a dataset (both definitions; see the module docstring).
+
+    Args:
+      sampled: the checkpoints actually rolled out (repeats allowed).
+      level_members: every checkpoint of the skill level (A2Perf's mean runs over these).
+      generation_energy_kwh: measured energy of the rollouts that produced the episodes.
+    """
+    missing = [
+        c.source_id for c in [*sampled, *level_members] if c.energy_kwh is None or c.run_energy_kwh is None
+    ]
+    if missing:
+        raise ConfigError(
+            f"checkpoint {missing[0]} has no energy measurement; retrain its run with energy on to get a data cost"
+        )
+    per_run: dict[Path, float] = {}
+    for c in sampled:
+        per_run[c.run] = max(per_run.get(c.run, 0.0), float(c.energy_kwh))
+    linear = [float(c.run_energy_kwh) * c.steps / max(c.run_max_steps, 1) for c in level_members]
+    return DataCost(
+        energy_kwh=sum(per_run.values()) + generation_energy_kwh,
+        a2perf_energy_kwh=float(np.mean(linear)) if linear else None,
+        env_steps=env_steps,
+        episodes=episodes,
+        sources=sorted({c.source_id for c in sampled}),
+        energy_mode=energy_mode,
+    )
+
+
+def _score_checkpoints(
+    config: DatasetConfig, on_progress: Callable[[str], None] | None
+) -> list[ScoredCheckpoint]:
+    from a2perf.measure import make_env, roll_out
+    from a2perf.policies import load_sb3_policy
+
+    scored = []
+    env = make_env(config.env_id, config.env_kwargs)
+    try:
+        for run in config.runs:
+            info = rundir.load_run(run)
+            if info.env_id != config.env_id:
+                raise ConfigError(
+                    f"{run} was trained on {info.env_id}, not {config.env_id}; pass runs of one env"
+                )
+            if not info.checkpoints:
+                raise DataNotFoundError(f"{run}: run has no checkpoints; retrain with checkpoint_freq set")
+            max_steps = max(c.steps for c in info.checkpoints)
+            for c in info.checkpoints:
+                path = Path(run) / c.path
+                if not path.is_file():
+                    raise DataNotFoundError(f"{path}: checkpoint listed in run.json is missing")
+                policy = load_sb3_policy(path, algo=info.sb3_class)
+                returns = roll_out(env, policy, episodes=config.eval_episodes, seed=config.seed).returns
+                scored.append(
+                    ScoredCheckpoint(
+                        run=Path(run),
+                        steps=c.steps,
+                        path=path,
+                        sb3_class=info.sb3_class,
+                        mean_return=float(np.mean(returns)),
+                        energy_kwh=c.energy_kwh,
+                        run_energy_kwh=info.system.energy_kwh,
+                        run_max_steps=max_steps,
+                    )
+                )
+                if on_progress:
+                    on_progress(f"scored {path.name} of {Path(run).name}: {np.mean(returns):.2f}")
+    finally:
+        env.close()
+    return scored
+
+
+def dataset_id_for(env_id: str, env_kwargs: dict[str, Any], level: str) -> str:
+    """``<EnvPrefix>-<task>-<level>-v0``; plain gymnasium envs use prefix ``Gymnasium``."""
+    prefix = DATASET_PREFIX.get(env_domain(env_id), "Gymnasium")
+    task = task_of(env_id, env_kwargs)
+    task = re.sub(r"-v\d+$", "", task.split("/")[-1])
+    for p in DATASET_PREFIX.values():
+        task = task.removeprefix(f"{p}-")
+    task = re.sub(r"[^A-Za-z0-9_]+", "_", task)
+    return f"{prefix}-{task}-{level}-v0"
+
+
+def _datasets_root(config: DatasetConfig) -> None:
+    if config.root is not None:
+        os.environ["MINARI_DATASETS_PATH"] = str(Path(config.root).resolve())
+
+
+class _StochasticSB3:
+    """An SB3 model sampling its actions (the behaviour that generated its training data)."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self._masked = type(model).__name__ == "MaskablePPO"
+
+    def act(self, observation: Any, mask: np.ndarray | None = None) -> Any:
+        kwargs = {"action_masks": mask} if self._masked else {}
+        action, _ = self.model.predict(observation, deterministic=False, **kwargs)
+        return action.item() if isinstance(action, np.ndarray) and action.shape == () else action
+
+
+class OraclePolicy:
+    """Acts with the env's ``oracle_action()`` (the web domain's scripted expert)."""
+
+    name = "oracle"
+
+    def __init__(self, env: Any) -> None:
+        try:
+            self._oracle = env.get_wrapper_attr("oracle_action")
+        except AttributeError:
+            raise ConfigError(
+                f"{env.spec.id if env.spec else env} has no oracle_action(); --oracle is for web envs"
+            ) from None
+
+    def act(self, observation: Any, mask: np.ndarray | None = None) -> Any:
+        return int(self._oracle())
+
+
+def _stack(items: list[Any]) -> Any:
+    """Per-step observations/actions -> one array per leaf (dicts stay dicts)."""
+    if isinstance(items[0], dict):
+        return {k: _stack([it[k] for it in items]) for k in items[0]}
+    return np.asarray(items)
+
+
+def _collect(
+    config: DatasetConfig,
+    dataset_id: str,
+    policies: list[Any],
+    episodes_per_policy: list[int],
+    description: str,
+) -> tuple[Path, int, int, Any]:
+    """Roll the policies out inside the system monitor and write a Minari dataset.
+
+    Episodes are recorded step by step into Minari ``EpisodeBuffer`` objects and written with
+    ``minari.create_dataset_from_buffers`` (the on-disk format of ``DataCollector``, which needs
+    jax, the ``minari[create]`` extra, for the same job). Returns (folder, episodes, steps, usage).
+    """
+    import minari
+    from minari.data_collector.episode_buffer import EpisodeBuffer
+
+    from a2perf.measure import make_env
+    from a2perf.metrics.monitor import SystemMonitor
+    from a2perf.policies import action_mask
+
+    if dataset_id in minari.list_local_datasets():
+        raise ConfigError(
+            f"Minari dataset {dataset_id} already exists; delete it with `minari delete {dataset_id}`"
+        )
+    env = make_env(config.env_id, config.env_kwargs)
+    buffers: list[Any] = []
+    steps = 0
+    try:
+        with SystemMonitor(interval_s=0.5, enable_energy=config.measure_energy) as monitor:
+            for policy_fn, count in zip(policies, episodes_per_policy, strict=True):
+                policy = policy_fn(env)
+                for _ in range(count):
+                    seed = config.seed + len(buffers)
+                    obs, _ = env.reset(seed=seed)
+                    observations, actions, rewards, terms, truncs = [obs], [], [], [], []
+                    done = False
+                    while not done:
+                        action = policy.act(obs, action_mask(env))
+                        obs, reward, terminated, truncated, _ = env.step(action)
+                        observations.append(obs)
+                        actions.append(action)
+                        rewards.append(float(reward))
+                        terms.append(bool(terminated))
+                        truncs.append(bool(truncated))
+                        done = terminated or truncated
+                    steps += len(actions)
+                    buffers.append(
+                        EpisodeBuffer(
+                            id=len(buffers),
+                            seed=seed,
+                            observations=_stack(observations),
+                            actions=_stack(actions),
+                            rewards=rewards,
+                            terminations=terms,
+                            truncations=truncs,
+                            infos={},
+                        )
+                    )
+        with warnings.catch_warnings():  # Minari nags about optional metadata (permalink, e-mail)
+            warnings.filterwarnings("ignore", category=UserWarning, module="minari")
+            dataset = minari.create_dataset_from_buffers(
+                dataset_id,
+                buffers,
+                env=env,
+                algorithm_name="a2perf dataset build",
+                author="a2perf",
+                description=description,
+                data_format="arrow",
+            )
+    finally:
+        env.close()
+    path = Path(dataset.spec.data_path).parent
+    return path, len(buffers), steps, monitor.usage
+
+
+def _split(total: int, parts: int) -> list[int]:
+    base, extra = divmod(total, parts)
+    return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+def build_datasets(
+    config: DatasetConfig, on_progress: Callable[[str], None] | None = None
+) -> list[BuiltDataset]:
+    """Build every requested level (and the oracle dataset); returns what was written."""
+    from a2perf.policies import load_sb3_policy
+
+    _datasets_root(config)
+    ids = {lv: dataset_id_for(config.env_id, config.env_kwargs, lv) for lv in [*config.levels, "oracle"]}
+    import minari
+
+    existing = set(minari.list_local_datasets())
+    for lv, ds in ids.items():
+        if (lv != "oracle" or config.oracle) and ds in existing:
+            raise ConfigError(f"Minari dataset {ds} already exists; delete it with `minari delete {ds}`")
+    built: list[BuiltDataset] = []
+    if config.levels:
+        scored = _score_checkpoints(config, on_progress)
+        bins = bin_levels(np.array([c.mean_return for c in scored]), config.binning)
+        empty = [lv for lv in config.levels if bins[lv].size == 0]
+        if empty:
+            scores = np.array([c.mean_return for c in scored])
+            raise ConfigError(
+                f"skill level {empty[0]!r} has no checkpoint under the {config.binning} rule "
+                f"(mu={scores.mean():.2f}, sigma={scores.std(ddof=1):.2f} over {scores.size} checkpoints); "
+                "add runs/checkpoints or use --binning tercile"
+            )
+        rng = np.random.default_rng(config.seed)
+        for level in config.levels:
+            members = [scored[i] for i in bins[level]]
+            picks = [members[i] for i in rng.integers(0, len(members), size=config.checkpoints_per_level)]
+            counts = _split(config.episodes, len(picks))
+            policies = [
+                (lambda _env, c=c: _StochasticSB3(load_sb3_policy(c.path, algo=c.sb3_class).model))
+                for c in picks
+            ]
+            keep = [(p, n) for p, n in zip(policies, counts, strict=True) if n > 0]
+            path, episodes, steps, usage = _collect(
+                config,
+                ids[level],
+                [p for p, _ in keep],
+                [n for _, n in keep],
+                f"{level} checkpoints of {len(config.runs)} run(s) of {config.env_id}, binned by the {config.binning} rule",
+            )
+            cost = data_cost(
+                picks,
+                members,
+                usage.energy_kwh or 0.0,
+                steps,
+                episodes,
+                usage.energy_mode,
+            )
+            built.append(_finish(ids[level], level, path, episodes, steps, cost, picks))
+            if on_progress:
+                on_progress(f"wrote {ids[level]}")
+    if config.oracle:
+        path, episodes, steps, usage = _collect(
+            config, ids["oracle"], [OraclePolicy], [config.episodes], f"oracle policy on {config.env_id}"
+        )
+        cost = DataCost(
+            energy_kwh=usage.energy_kwh or 0.0,
+            a2perf_energy_kwh=0.0,
+            env_steps=steps,
+            episodes=episodes,
+            sources=["oracle"],
+            energy_mode=usage.energy_mode,
+        )
+        built.append(_finish(ids["oracle"], "oracle", path, episodes, steps, cost, ["oracle"]))
+    return built
+
+
+def _finish(dataset_id, level, path, episodes, steps, cost: DataCost, picks) -> BuiltDataset:
+    sources = [p if isinstance(p, str) else p.source_id for p in picks]
+    atomic_write_text(path / DATA_COST_FILE, cost.model_dump_json(indent=2) + "\n")
+    return BuiltDataset(dataset_id, level, path, episodes, steps, cost, sources)
+
+
+def read_data_cost(dataset_path: Path) -> DataCost:
+    """The data cost stored next to a dataset built by :func:`build_datasets`."""
+    path = Path(dataset_path) / DATA_COST_FILE
+    if not path.is_file():
+        raise DataNotFoundError(
+            f"{path}: no data cost recorded; build the dataset with `a2perf dataset build`"
+        )
+    try:
+        return DataCost.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, json.JSONDecodeError) as e:
+        raise SchemaError(f"{path}: not a valid data-cost file ({str(e).splitlines()[0]})") from None

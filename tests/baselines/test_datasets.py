@@ -1,0 +1,169 @@
+"""Skill-level binning, data cost, dataset ids, and the dataset -> BC -> evaluate pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from a2perf.baselines.datasets import (
+    DatasetConfig,
+    ScoredCheckpoint,
+    bin_levels,
+    build_datasets,
+    data_cost,
+    dataset_id_for,
+)
+from a2perf.baselines.evaluation import evaluate_run
+from a2perf.baselines.rundir import load_run
+from a2perf.baselines.train import TrainConfig, train
+from a2perf.cli import app
+from a2perf.errors import ConfigError
+from a2perf.measure import make_env, roll_out
+from a2perf.policies import load_sb3_policy
+from a2perf.results import load_result
+
+runner = CliRunner()
+
+
+def test_a2perf_binning_by_hand() -> None:
+    # 11 scores: ten at 0 and one at 100 -> mu = 100/11 = 9.09, sigma = sqrt(100^2*10/11/10... ) computed below
+    scores = np.array([0.0] * 10 + [100.0])
+    mu, sigma = scores.mean(), scores.std(ddof=1)  # 9.0909, 30.151
+    assert mu + 2 * sigma == pytest.approx(69.39, abs=0.01)
+    bins = bin_levels(scores)
+    assert bins["expert"].tolist() == [10]  # 100 >= 69.39
+    assert bins["intermediate"].tolist() == list(range(10))  # 0 in [mu - sigma, mu + sigma] = [-21.06, 39.24]
+    assert bins["novice"].tolist() == []  # nothing <= mu - 2 sigma = -51.2
+    gaps = bin_levels(np.array([0.0, 1.0, 2.0, 3.0, 4.0]))  # mu 2, sigma 1.58: 0 and 4 fall in the gaps
+    assert gaps["intermediate"].tolist() == [1, 2, 3] and gaps["novice"].size == gaps["expert"].size == 0
+
+
+def test_tercile_binning() -> None:
+    bins = bin_levels(np.array([5.0, 1.0, 9.0, 3.0, 7.0, 2.0]), rule="tercile")
+    assert {k: v.tolist() for k, v in bins.items()} == {
+        "novice": [1, 5],
+        "intermediate": [0, 3],
+        "expert": [2, 4],
+    }
+
+
+def _ckpt(run: str, steps: int, energy: float, run_energy: float, max_steps: int) -> ScoredCheckpoint:
+    return ScoredCheckpoint(
+        Path(run), steps, Path(f"{run}/{steps}.zip"), "ppo", 0.0, energy, run_energy, max_steps
+    )
+
+
+def test_data_cost_both_definitions_by_hand() -> None:
+    a1 = _ckpt("a", 100, 1.0, 4.0, 400)
+    a3 = _ckpt("a", 300, 2.5, 4.0, 400)
+    b2 = _ckpt("b", 200, 3.0, 6.0, 200)
+    members = [a1, a3, b2]
+    cost = data_cost(
+        [a1, a3, a3, b2], members, generation_energy_kwh=0.5, env_steps=70, episodes=3, energy_mode="m"
+    )
+    # ours: run a pays up to its latest sampled checkpoint (2.5), run b 3.0, plus generation 0.5
+    assert cost.energy_kwh == pytest.approx(2.5 + 3.0 + 0.5)
+    # A2Perf: mean over the level of E_run * k / k_max = mean(4*100/400, 4*300/400, 6*200/200) = (1 + 3 + 6) / 3
+    assert cost.a2perf_energy_kwh == pytest.approx(10 / 3)
+    assert (cost.env_steps, cost.episodes) == (70, 3)
+    assert cost.sources == ["a@100", "a@300", "b@200"]
+    with pytest.raises(ConfigError, match="no energy measurement"):
+        data_cost([_ckpt("c", 1, None, None, 1)], [], 0.0, 1, 1, "m")  # type: ignore[arg-type]
+
+
+def test_dataset_ids() -> None:
+    assert dataset_id_for("CartPole-v1", {}, "expert") == "Gymnasium-CartPole-expert-v0"
+    with pytest.raises(ConfigError, match="unknown skill level 'guru'"):
+        DatasetConfig(runs=[Path("x")], env_id="CartPole-v1", levels=["guru"])
+
+
+@pytest.mark.expensive
+def test_bc_on_expert_dataset_reaches_80_percent_of_the_expert(tmp_path: Path, monkeypatch) -> None:
+    """PPO expert on CartPole -> expert-level Minari dataset -> BC -> >= 80% of the expert's return."""
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path / "minari"))
+    run = train(
+        TrainConfig(
+            env_id="CartPole-v1",
+            algo="ppo",
+            out=tmp_path / "expert",
+            seed=0,
+            timesteps=16000,
+            overrides={"eval_freq": 8000, "n_eval_episodes": 2, "checkpoint_freq": 4000},
+            monitor_interval_s=0.2,
+        )
+    )
+    built = build_datasets(
+        DatasetConfig(
+            runs=[run],
+            env_id="CartPole-v1",
+            levels=["expert"],
+            episodes=12,
+            eval_episodes=3,
+            checkpoints_per_level=2,
+            binning="tercile",
+        )
+    )
+    (ds,) = built
+    assert ds.dataset_id == "Gymnasium-CartPole-expert-v0" and ds.episodes == 12
+    assert ds.data_cost.energy_kwh > 0 and ds.data_cost.env_steps == ds.env_steps > 0
+    info = load_run(run)
+    assert (
+        ds.data_cost.energy_kwh <= info.system.energy_kwh + ds.data_cost.energy_kwh
+    )  # sanity: run energy bounds it
+    bc_run = train(
+        TrainConfig(
+            env_id="CartPole-v1",
+            algo="bc",
+            out=tmp_path / "bc",
+            dataset=ds.dataset_id,
+            overrides={"n_epochs": 10},
+            measure_energy=False,
+        )
+    )
+    bc_info = load_run(bc_run)
+    assert bc_info.sb3_class == "ppo" and bc_info.dataset == ds.dataset_id
+    result = load_result(evaluate_run(bc_run, episodes=10, tasks=None, out=None))
+    assert result.aggregates.data_cost == ds.data_cost
+    env = make_env("CartPole-v1")
+    expert_paths = sorted({s.split("@")[1] for s in ds.checkpoints})
+    expert_returns = [
+        np.mean(
+            roll_out(
+                env,
+                load_sb3_policy(run / f"checkpoints/step_{int(s):09d}.zip", algo="ppo"),
+                episodes=10,
+                seed=0,
+            ).returns
+        )
+        for s in expert_paths
+    ]
+    expert = float(np.mean(expert_returns))
+    assert expert > 100, expert  # a real expert, far above random (~22)
+    assert result.aggregates.returns.mean >= 0.8 * expert, (result.aggregates.returns.mean, expert)
+
+
+def test_missing_dataset_and_bad_runs_exit_2(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(tmp_path / "minari"))
+    r = runner.invoke(
+        app,
+        [
+            "train",
+            "--env",
+            "CartPole-v1",
+            "--algo",
+            "bc",
+            "--dataset",
+            "nope-v0",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert r.exit_code == 2 and "Minari dataset 'nope-v0' not found" in r.output
+    r = runner.invoke(app, ["train", "--env", "CartPole-v1", "--algo", "bc", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "bc needs a dataset" in r.output
+    r = runner.invoke(app, ["dataset", "build", "--runs", str(tmp_path / "none"), "--env", "CartPole-v1"])
+    assert r.exit_code == 2 and "not a training run" in r.output
+    assert not (tmp_path / "o").exists()
