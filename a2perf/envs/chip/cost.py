@@ -163,6 +163,12 @@ class CostModel:
         self.entry_dx = np.where(hard_pin, netlist.x_offset[nodes], 0.0)
         self.entry_dy = np.where(hard_pin, netlist.y_offset[nodes], 0.0)
         self.has_offsets = bool(np.any(self.entry_dx) or np.any(self.entry_dy))
+        used = np.unique(nodes)
+        self.pin_nodes = used[netlist.parent[used] >= 0]
+        self.pin_parent = netlist.parent[self.pin_nodes]
+        hard_pins = netlist.kind[self.pin_nodes] == HARD_PIN
+        self.pin_dx = np.where(hard_pins, netlist.x_offset[self.pin_nodes], 0.0)
+        self.pin_dy = np.where(hard_pins, netlist.y_offset[self.pin_nodes], 0.0)
         # Placement grid.
         self.R, self.C = c.grid_rows, c.grid_cols
         self.gw, self.gh = self.W / self.C, self.H / self.R
@@ -192,12 +198,15 @@ class CostModel:
         self, x: np.ndarray, y: np.ndarray, orientation: np.ndarray, sel: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Pin positions of every net entry (or of entries ``sel``). Shapes (num_entries,), µm."""
-        base = self.entry_base if sel is None else self.entry_base[sel]
+        if sel is None:
+            X, Y = self.node_positions(x, y, orientation)
+            return X[self.net_nodes], Y[self.net_nodes]
+        base = self.entry_base[sel]
         px = x[base]
         py = y[base]
         if self.has_offsets:
-            dx = self.entry_dx if sel is None else self.entry_dx[sel]
-            dy = self.entry_dy if sel is None else self.entry_dy[sel]
+            dx = self.entry_dx[sel]
+            dy = self.entry_dy[sel]
             if self.config.orient_pins:
                 o = orientation[base]
                 if np.any(o):
@@ -206,6 +215,26 @@ class CostModel:
             px = px + dx
             py = py + dy
         return px, py
+
+    def node_positions(
+        self, x: np.ndarray, y: np.ndarray, orientation: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of all nodes, with pins at parent centre + (rotated) offset. Shapes (num_nodes,), µm."""
+        X = x.copy()
+        Y = y.copy()
+        parent = self.pin_parent
+        dx, dy = self.pin_dx, self.pin_dy
+        if self.config.orient_pins:
+            o = orientation[parent]
+            if np.any(o):
+                m = ORIENT_MATRIX
+                dx, dy = (
+                    m[o, 0, 0] * self.pin_dx + m[o, 0, 1] * self.pin_dy,
+                    m[o, 1, 0] * self.pin_dx + m[o, 1, 1] * self.pin_dy,
+                )
+        X[self.pin_nodes] = x[parent] + dx
+        Y[self.pin_nodes] = y[parent] + dy
+        return X, Y
 
     # ------------------------------------------------------------------ wirelength
     def net_hpwl(self, px: np.ndarray, py: np.ndarray) -> np.ndarray:

@@ -197,7 +197,7 @@ def test_ariane_sized_episode():
     env = gym.make("CircuitTraining-Synthetic-v0", preset="ariane", seed=0)
     rewards, infos, _ = _run(env)
     assert len(rewards) == 133 and not infos[-1]["infeasible"]
-    assert infos[-1]["fd_seconds"] < 3.0
+    assert infos[-1]["fd_seconds"] < 10.0  # speed is measured by benchmarks/bench_chip.py
 
 
 @pytest.mark.expensive
