@@ -167,9 +167,19 @@ def roll_out(
 
 
 def measure_seed(
-    config: MeasureConfig, seed: int, on_episode: EpisodeCallback | None = None
+    config: MeasureConfig,
+    seed: int,
+    on_episode: EpisodeCallback | None = None,
+    on_monitor: Callable[[SystemMonitor], None] | None = None,
 ) -> tuple[SeedResult, np.ndarray]:
-    """Measure one seed: rollouts inside the monitor, then latency. Returns the result and raw latencies (s)."""
+    """Measure one seed: rollouts inside the monitor, then latency.
+
+    Args:
+      on_monitor: called with the stopped monitor (e.g. to read ``energy_details``).
+
+    Returns:
+      The seed's result and its raw per-call latencies, seconds, shape (latency_calls,).
+    """
     env = make_env(config.env_id, config.env_kwargs)
     try:
         policy = load_policy(config.policy, env, seed, config.algo)
@@ -187,6 +197,8 @@ def measure_seed(
                 on_episode=on_episode,
             )
         usage = monitor.usage
+        if on_monitor is not None:
+            on_monitor(monitor)
     finally:
         env.close()
     latency, raw = None, np.zeros(0)
@@ -216,9 +228,13 @@ def system_result(usage: SystemUsage) -> SystemResult:
 def measure(config: MeasureConfig, on_episode: EpisodeCallback | None = None) -> RunResult:
     """Measure ``config.policy`` on ``config.env_id`` over every seed; see the module docstring."""
     started = datetime.now(UTC)
-    per_seed, latencies = [], []
+    per_seed, latencies, energy_details = [], [], {}
+
+    def keep_details(monitor: SystemMonitor) -> None:
+        energy_details.setdefault("details", monitor.energy_details)
+
     for seed in config.seeds:
-        seed_result, raw = measure_seed(config, seed, on_episode)
+        seed_result, raw = measure_seed(config, seed, on_episode, keep_details)
         per_seed.append(seed_result)
         latencies.append(raw)
     finished = datetime.now(UTC)
@@ -230,6 +246,7 @@ def measure(config: MeasureConfig, on_episode: EpisodeCallback | None = None) ->
         started_at=started,
         finished_at=finished,
         energy_mode=energy_mode,
+        energy_details=energy_details.get("details"),
         country_iso_code=config.country_iso_code,
     )
     name = config.name or ("random" if config.policy == "random" else Path(config.policy).stem)

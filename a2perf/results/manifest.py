@@ -86,6 +86,7 @@ def build_manifest(
     finished_at: datetime,
     energy_mode: str,
     country_iso_code: str,
+    energy_details: dict[str, Any] | None = None,
     region: str | None = None,
     command: list[str] | None = None,
 ) -> Manifest:
@@ -108,6 +109,7 @@ def build_manifest(
         started_at=started_at,
         finished_at=finished_at,
         energy_mode=energy_mode,
+        energy_details=energy_details or {},
         country_iso_code=country_iso_code,
         region=region,
         command=command if command is not None else list(sys.argv),

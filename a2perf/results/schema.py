@@ -46,6 +46,10 @@ class Manifest(_Model):
     started_at: datetime
     finished_at: datetime
     energy_mode: str = Field(description="how energy was measured (see SystemSummary.energy_mode)")
+    energy_details: dict[str, Any] = Field(
+        default_factory=dict,
+        description="how codecarbon measured: version, CPU mode and TDP, power figures, config sources",
+    )
     country_iso_code: str = Field(description="country whose carbon intensity codecarbon used")
     region: str | None = None
     command: list[str] | None = Field(None, description="the command line that produced the file")
