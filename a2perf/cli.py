@@ -67,7 +67,8 @@ def envs() -> None:
     from a2perf.envs import all_env_infos
 
     table = Table(title="a2perf environments")
-    for column in ("id", "domain", "description", "extras", "needs"):
+    table.add_column("id", no_wrap=True)
+    for column in ("domain", "description", "extras", "needs"):
         table.add_column(column)
     for info in all_env_infos():
         table.add_row(info.id, info.domain, info.description, ",".join(info.extras), info.needs or "-")

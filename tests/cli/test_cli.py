@@ -120,5 +120,9 @@ def test_console_script_errors_without_traceback(tmp_path):
 
 
 def test_envs_lists_ids():
-    result = runner.invoke(app, ["envs"])
+    from a2perf.envs import all_env_infos
+
+    result = runner.invoke(app, ["envs"], env={"COLUMNS": "300"})
     assert result.exit_code == 0
+    for info in all_env_infos():
+        assert info.id in result.output
