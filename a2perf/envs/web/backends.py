@@ -6,6 +6,7 @@ apart from layout (the model reports zero rectangles).
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -69,19 +70,19 @@ class BrowserBackend:
 
     def reset(self, site: Site) -> RawObs:
         self._ensure_started()
-        spec = site.to_spec()
+        spec = json.dumps(site.to_spec(), separators=(",", ":"))
         try:
             data = self.browser.call("reset", spec)
         except BrowserError:
             self._ensure_started()  # warns and restarts once
             data = self.browser.call("reset", spec)
         self.site = site
-        return self._raw(data)
+        return self._raw(json.loads(data))
 
     def step(self, element: int, field_index: int) -> RawObs:
         assert self.site is not None
         value = self.site.profile_values[field_index]
-        return self._raw(self.browser.call("step", element, value))
+        return self._raw(json.loads(self.browser.call("step", element, value)))
 
     def _raw(self, d: dict) -> RawObs:
         if "ids" in d:

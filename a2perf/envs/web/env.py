@@ -60,6 +60,7 @@ class WebNavigationEnv(gym.Env[dict, int]):
     num_websites: designs drawn (without replacement, with ``seed``) from the level/design list.
     designs: list of design dicts/:class:`Design`, or a path to a design file; excludes ``difficulty``.
     seed: picks the website subset; also seeds the first ``reset()`` when it gets no seed.
+    ``reset(options={"design_index": i})`` forces design ``i`` of the env's set (e.g. to sweep all).
     render_mode: ``"rgb_array"`` (browser screenshot) or ``"ansi"`` (text).
     backend: ``"browser"`` (headless Chromium, default) or ``"model"`` (pure-Python simulator).
     chromium_path, chromedriver_path: system programs.
@@ -144,6 +145,13 @@ class WebNavigationEnv(gym.Env[dict, int]):
             seed = self._seed
         super().reset(seed=seed)
         self.design_index = int(self.np_random.integers(len(self.designs)))
+        if options and "design_index" in options:
+            idx = options["design_index"]
+            if not isinstance(idx, int | np.integer) or not 0 <= idx < len(self.designs):
+                raise ConfigError(
+                    f"options['design_index'] must be an integer in [0, {len(self.designs)}), got {idx!r}"
+                )
+            self.design_index = int(idx)
         site_seed = int(self.np_random.integers(2**31 - 1))
         self.site = build_site(self.designs[self.design_index], np.random.default_rng(site_seed))
         self._builder.set_profile(self.site.profile_keys, self.site.profile_values)

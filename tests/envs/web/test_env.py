@@ -211,3 +211,11 @@ def test_maskable_ppo_sees_the_masks():
     assert is_masking_supported(venv)
     masks = get_action_masks(venv)
     assert masks.shape == (1, 12500) and masks.any()
+
+
+def test_reset_option_design_index():
+    env = _model_env(difficulty=2, num_websites=100)
+    env.reset(seed=0, options={"design_index": 42})
+    assert env.design_index == 42 and env.site.design == env.designs[42]
+    with pytest.raises(ConfigError, match="design_index"):
+        env.reset(options={"design_index": 100})

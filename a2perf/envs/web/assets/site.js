@@ -144,16 +144,17 @@
     return out;
   }
 
+  // Results are JSON strings: cheaper for chromedriver and selenium than nested objects.
   window.A2W = {
-    reset: function (spec) { build(spec); return observe(true, true); },
+    reset: function (specJson) { build(JSON.parse(specJson)); return JSON.stringify(observe(true, true)); },
     step: function (i, value) {
       if (S.done) throw new Error("episode already ended");
       const p = S.cur;
       if (!(i >= 0 && i < S.els[p].length)) throw new Error("element index out of range: " + i);
       const changed = apply(i, value);
-      return observe(changed, S.cur !== p);
+      return JSON.stringify(observe(changed, S.cur !== p));
     },
-    observe: function () { return observe(false, true); },
+    observe: function () { return JSON.stringify(observe(false, true)); },
     ready: true,
   };
 })();
