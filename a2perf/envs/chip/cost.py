@@ -116,16 +116,43 @@ def _top_mean(values: np.ndarray, fraction: float) -> float:
     return float(np.partition(values, values.size - k)[values.size - k :].mean())
 
 
-def _interval_overlap(lo: np.ndarray, hi: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Overlap lengths of intervals [lo, hi] with cells [edges[j], edges[j+1]]. Shape (k, cells)."""
-    return np.clip(
-        np.minimum(hi[:, None], edges[None, 1:]) - np.maximum(lo[:, None], edges[None, :-1]), 0.0, None
-    )
+def _windows(
+    lo: np.ndarray, hi: np.ndarray, step: float, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cells spanned by intervals [lo, hi] on a uniform axis of ``n`` cells of size ``step``.
+
+    Returns:
+      (idx, overlap, last): idx (k, S) cell indices of each interval's window (first = clamped
+      ⌊lo/step⌋), overlap (k, S) overlap lengths (0 outside the window), last (k,) the clamped
+      ⌊hi/step⌋. S is the widest window. No BLAS (small products are slow when threads contend).
+    """
+    first = np.clip(np.floor(lo / step), 0, n - 1).astype(np.int64)
+    last = np.clip(np.floor(hi / step), 0, n - 1).astype(np.int64)
+    span = int(np.max(last - first)) + 1 if lo.size else 1
+    idx = first[:, None] + np.arange(max(span, 1))[None, :]
+    valid = idx <= last[:, None]
+    idx = np.minimum(idx, n - 1)
+    overlap = np.minimum(hi[:, None], (idx + 1) * step) - np.maximum(lo[:, None], idx * step)
+    overlap = np.where(valid & (overlap > 0), overlap, 0.0)
+    return idx, overlap, last
 
 
-def _band(n: int, k: int) -> np.ndarray:
+def _smooth(a: np.ndarray, k: int, axis: int) -> np.ndarray:
+    """Spread each value evenly over its ±k neighbours along ``axis`` (clipped at the edges)."""
+    n = a.shape[axis]
+    if k == 0 or n == 1:
+        return a
     idx = np.arange(n)
-    return (np.abs(idx[:, None] - idx[None, :]) <= k).astype(np.float64)
+    lo, hi = np.maximum(idx - k, 0), np.minimum(idx + k, n - 1)
+    count = (hi - lo + 1).astype(np.float64)
+    shape = [1, 1]
+    shape[axis] = n
+    spread = a / count.reshape(shape)
+    csum = np.cumsum(spread, axis=axis)
+    pad = [(0, 0), (0, 0)]
+    pad[axis] = (1, 0)
+    csum = np.pad(csum, pad)
+    return np.take(csum, hi + 1, axis=axis) - np.take(csum, lo, axis=axis)
 
 
 class CostModel:
@@ -172,8 +199,6 @@ class CostModel:
         # Placement grid.
         self.R, self.C = c.grid_rows, c.grid_cols
         self.gw, self.gh = self.W / self.C, self.H / self.R
-        self.xedges = np.arange(self.C + 1) * self.gw
-        self.yedges = np.arange(self.R + 1) * self.gh
         self.density_nodes = np.flatnonzero(np.isin(netlist.kind, (HARD_MACRO, SOFT_MACRO, STDCELL)))
         self.density_w = netlist.width[self.density_nodes].copy()
         self.density_h = netlist.height[self.density_nodes].copy()
@@ -181,12 +206,7 @@ class CostModel:
         # Congestion grid.
         self.Rc, self.Cc = c.congestion_shape()
         self.gwc, self.ghc = self.W / self.Cc, self.H / self.Rc
-        self.xedges_c = np.arange(self.Cc + 1) * self.gwc
-        self.yedges_c = np.arange(self.Rc + 1) * self.ghc
-        k = math.floor(c.smooth_range)
-        band_c, band_r = _band(self.Cc, k), _band(self.Rc, k)
-        self.smooth_c = band_c / band_c.sum(axis=1)[:, None]  # V' = V @ smooth_c
-        self.smooth_r = band_r / band_r.sum(axis=0)[None, :]  # H' = smooth_r @ H
+        self.smooth_k = math.floor(c.smooth_range)
         self.h_capacity = self.ghc * c.hroutes_per_micron
         self.v_capacity = self.gwc * c.vroutes_per_micron
         self.hard = np.flatnonzero(netlist.kind == HARD_MACRO)
@@ -250,11 +270,14 @@ class CostModel:
     # ------------------------------------------------------------------ density
     def density_grid(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Covered fraction of each placement cell, shape (R, C); may exceed 1 where cells overlap."""
-        cx = x[self.density_nodes]
-        cy = y[self.density_nodes]
-        ox = _interval_overlap(cx - self.density_w / 2, cx + self.density_w / 2, self.xedges)
-        oy = _interval_overlap(cy - self.density_h / 2, cy + self.density_h / 2, self.yedges)
-        return (oy.T @ ox) / (self.gw * self.gh)
+        return self._density_of(x[self.density_nodes], y[self.density_nodes], self.density_w, self.density_h)
+
+    def _density_of(self, cx: np.ndarray, cy: np.ndarray, w: np.ndarray, h: np.ndarray) -> np.ndarray:
+        ci, ox, _ = _windows(cx - w / 2, cx + w / 2, self.gw, self.C)
+        ri, oy, _ = _windows(cy - h / 2, cy + h / 2, self.gh, self.R)
+        flat = (ri[:, :, None] * self.C + ci[:, None, :]).ravel()
+        area = (oy[:, :, None] * ox[:, None, :]).ravel()
+        return np.bincount(flat, area, self.R * self.C).reshape(self.R, self.C) / (self.gw * self.gh)
 
     def density_cost(self, grid: np.ndarray) -> float:
         """0.5 · mean of the top-10 % cells of a density grid."""
@@ -356,62 +379,55 @@ class CostModel:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Raw routing blockage (tracks) of hard macros, (H, V) with shapes (Rc, Cc).
 
-        Includes the partial-overlap correction of the spec (§2.3 c).
+        Each macro adds ox·av to V and oy·ah to H in every cell it overlaps on both axes, with the
+        partial-overlap correction of the spec (§2.3 c).
         """
         R, C = self.Rc, self.Cc
         if cx.size == 0:
             return np.zeros((R, C)), np.zeros((R, C))
         gw, gh = self.gwc, self.ghc
         x0, x1, y0, y1 = cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2
-        bl_c = np.floor(x0 / gw).astype(np.int64)
-        ur_c = np.floor(x1 / gw).astype(np.int64)
-        bl_r = np.floor(y0 / gh).astype(np.int64)
-        ur_r = np.floor(y1 / gh).astype(np.int64)
-        keep = (ur_r >= 0) & (ur_c >= 0)
-        bl_c, bl_r = np.maximum(bl_c, 0), np.maximum(bl_r, 0)
-        ur_c, ur_r = np.minimum(ur_c, C - 1), np.minimum(ur_r, R - 1)
-        ox = _interval_overlap(x0, x1, self.xedges_c)  # (M, C)
-        oy = _interval_overlap(y0, y1, self.yedges_c)  # (M, R)
-        cols = np.arange(C)[None, :]
-        rows = np.arange(R)[None, :]
-        in_c = (cols >= bl_c[:, None]) & (cols <= ur_c[:, None])
-        in_r = (rows >= bl_r[:, None]) & (rows <= ur_r[:, None])
-        ox = np.where(in_c & keep[:, None], ox, 0.0)
-        oy = np.where(in_r & keep[:, None], oy, 0.0)
-        pos_x = ox > 0
-        pos_y = oy > 0
-        V = (pos_y.T.astype(np.float64) @ ox) * self.config.vrouting_alloc
-        H = (oy.T @ pos_x.astype(np.float64)) * self.config.hrouting_alloc
-        m_idx = np.arange(cx.size)
-        # Overlap extent seen by the boundary rows/cols (0 wherever the other axis does not overlap).
+        keep = (np.floor(y1 / gh) >= 0) & (np.floor(x1 / gw) >= 0) & (x0 < self.W) & (y0 < self.H)
+        ci, ox, ur_c = _windows(x0, x1, gw, C)  # (M, Sc)
+        ri, oy, ur_r = _windows(y0, y1, gh, R)  # (M, Sr)
+        ox = np.where(keep[:, None], ox, 0.0)
+        oy = np.where(keep[:, None], oy, 0.0)
+        in_c = np.arange(ci.shape[1])[None, :] <= (ur_c - ci[:, 0])[:, None]
+        in_r = np.arange(ri.shape[1])[None, :] <= (ur_r - ri[:, 0])[:, None]
+        pos_x, pos_y = ox > 0, oy > 0
+        flat = (ri[:, :, None] * C + ci[:, None, :]).ravel()
+        av, ah = self.config.vrouting_alloc, self.config.hrouting_alloc
+        V = np.bincount(flat, (pos_y[:, :, None] * ox[:, None, :]).ravel() * av, R * C)
+        Hb = np.bincount(flat, (oy[:, :, None] * pos_x[:, None, :]).ravel() * ah, R * C)
+        m = np.arange(cx.size)
+        last_r = ur_r - ri[:, 0]
+        last_c = ur_c - ci[:, 0]
+        oy_bl, oy_ur = oy[:, 0], oy[m, last_r]
+        ox_bl, ox_ur = ox[:, 0], ox[m, last_c]
         any_c_gap = np.any(in_c & ~pos_x, axis=1)
         any_r_gap = np.any(in_r & ~pos_y, axis=1)
-        oy_bl, oy_ur = oy[m_idx, np.minimum(bl_r, R - 1)], oy[m_idx, np.minimum(ur_r, R - 1)]
-        ox_bl, ox_ur = ox[m_idx, np.minimum(bl_c, C - 1)], ox[m_idx, np.minimum(ur_c, C - 1)]
         partial_v = (
-            keep & (ur_r > bl_r) & (any_c_gap | (np.abs(oy_bl - gh) > 1e-5) | (np.abs(oy_ur - gh) > 1e-5))
+            keep & (last_r > 0) & (any_c_gap | (np.abs(oy_bl - gh) > 1e-5) | (np.abs(oy_ur - gh) > 1e-5))
         )
         partial_h = (
-            keep & (ur_c > bl_c) & (any_r_gap | (np.abs(ox_bl - gw) > 1e-5) | (np.abs(ox_ur - gw) > 1e-5))
+            keep & (last_c > 0) & (any_r_gap | (np.abs(ox_bl - gw) > 1e-5) | (np.abs(ox_ur - gw) > 1e-5))
         )
         if np.any(partial_v):
-            m = np.flatnonzero(partial_v)
-            sub = ox[m] * (oy_ur[m] > 0)[:, None]  # (k, C)
-            np.add.at(V, ur_r[m], -sub * self.config.vrouting_alloc)
+            k = np.flatnonzero(partial_v)
+            sub = ox[k] * (oy_ur[k] > 0)[:, None] * av  # (k, Sc) in the top row
+            V -= np.bincount((ur_r[k][:, None] * C + ci[k]).ravel(), sub.ravel(), R * C)
         if np.any(partial_h):
-            m = np.flatnonzero(partial_h)
-            sub = oy[m] * (ox_ur[m] > 0)[:, None]  # (k, R)
-            Ht = H.T.copy()
-            np.add.at(Ht, ur_c[m], -sub * self.config.hrouting_alloc)
-            H = Ht.T.copy()
-        return H, V
+            k = np.flatnonzero(partial_h)
+            sub = oy[k] * (ox_ur[k] > 0)[:, None] * ah  # (k, Sr) in the right column
+            Hb -= np.bincount((ri[k] * C + ur_c[k][:, None]).ravel(), sub.ravel(), R * C)
+        return Hb.reshape(R, C), V.reshape(R, C)
 
     def congestion_from(
         self, H: np.ndarray, V: np.ndarray, Hm: np.ndarray, Vm: np.ndarray
     ) -> tuple[float, np.ndarray, np.ndarray]:
         """Congestion cost and final (H, V) maps from raw net demand and raw macro blockage."""
-        Hs = self.smooth_r @ (H / self.h_capacity)
-        Vs = (V / self.v_capacity) @ self.smooth_c
+        Hs = _smooth(H / self.h_capacity, self.smooth_k, axis=0)  # H spreads over rows
+        Vs = _smooth(V / self.v_capacity, self.smooth_k, axis=1)  # V spreads over columns
         Ht = Hs + Hm / self.h_capacity
         Vt = Vs + Vm / self.v_capacity
         return _top_mean(np.concatenate([Vt.ravel(), Ht.ravel()]), 0.05), Ht, Vt
@@ -422,7 +438,7 @@ class CostModel:
         nl = self.netlist if netlist is None else netlist
         x, y = nl.x, nl.y
         px, py = self.entry_positions(x, y, nl.orientation)
-        wl = float(np.dot(self.net_weight, self.net_hpwl(px, py)))
+        wl = float((self.net_weight * self.net_hpwl(px, py)).sum())
         return self._combine(wl, self.density_grid(x, y), *self._congestion_parts(x, y, px, py))
 
     def _congestion_parts(self, x, y, px, py):  # type: ignore[no-untyped-def]
@@ -486,7 +502,7 @@ class IncrementalCost:
     def result(self) -> CostResult:
         """Cost of the current state."""
         m = self.model
-        wl = float(np.dot(m.net_weight, self.hpwl))
+        wl = float((m.net_weight * self.hpwl).sum())
         return m._combine(wl, self.density, self.H, self.V, self.Hm, self.Vm)
 
     def _nets_of(self, node: int) -> tuple[np.ndarray, ...]:
@@ -521,11 +537,9 @@ class IncrementalCost:
         out = [None, None]
         d = self._density_pos[node]
         if d >= 0:
-            w, h = m.density_w[d : d + 1], m.density_h[d : d + 1]
-            cx, cy = nl.x[node : node + 1], nl.y[node : node + 1]
-            ox = _interval_overlap(cx - w / 2, cx + w / 2, m.xedges)
-            oy = _interval_overlap(cy - h / 2, cy + h / 2, m.yedges)
-            out[0] = (oy.T @ ox) / (m.gw * m.gh)
+            out[0] = m._density_of(
+                nl.x[node : node + 1], nl.y[node : node + 1], m.density_w[d : d + 1], m.density_h[d : d + 1]
+            )
         k = self._hard_pos[node]
         if k >= 0 and m.config.congestion_weight != 0:
             out[1] = m.macro_blockage(

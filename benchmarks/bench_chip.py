@@ -1,0 +1,128 @@
+"""Speed of the chip domain on Ariane133-NG45 and an Ariane-sized synthetic design.
+
+Figures (medians; the machine may be shared, so every figure is a median of repeats):
+- parse: reading ``ariane133_ng45/netlist.pb.txt.gz`` (target <= 2 s);
+- full proxy cost from scratch (target <= 10 ms), against the loop-by-loop reference
+  (:mod:`a2perf.envs.chip.reference`) measured in the same run, and TILOS's published 7.75 s;
+- one macro move + updated cost with :class:`IncrementalCost` (target <= 5 ms);
+- the full FD soft-macro schedule (target <= 0.5 s);
+- env step and whole episode (incl. FD and cost) on the Ariane-sized synthetic design
+  (targets <= 1 ms and <= 1 s).
+
+Run: ``python benchmarks/bench_chip.py`` (prints JSON). Data: ``../shared/data/circuit`` next to the repo.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+DATA = (
+    Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "circuit" / "ariane133_ng45"
+).resolve()
+TILOS_SECONDS = 7.75  # plc_client_os full cost on Ariane133, 2-core machine (spec §4.6)
+
+
+def _median_seconds(fn, repeats: int) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> dict:
+    import gymnasium as gym
+
+    import a2perf  # noqa: F401  (registers the env ids)
+    from a2perf.envs.chip.cost import CostModel, IncrementalCost
+    from a2perf.envs.chip.design import config_for
+    from a2perf.envs.chip.fd import FDPlacer
+    from a2perf.envs.chip.netlist import read_netlist
+    from a2perf.envs.chip.plc import apply_placement, read_plc
+    from a2perf.envs.chip.reference import reference_cost
+
+    out: dict = {}
+    parse = _median_seconds(lambda: read_netlist(DATA / "netlist.pb.txt.gz"), 3)
+    netlist = read_netlist(DATA / "netlist.pb.txt.gz")
+    placement = read_plc(DATA / "initial.plc")
+    apply_placement(netlist, placement)
+    config = config_for(netlist, placement.header)
+    model = CostModel(netlist, config)
+    model.evaluate()
+    full = _median_seconds(model.evaluate, 50)
+    setup_and_full = _median_seconds(lambda: CostModel(netlist, config).evaluate(), 10)
+    t = time.perf_counter()
+    ref = reference_cost(netlist, config)
+    baseline = time.perf_counter() - t
+    fast = model.evaluate()
+    assert abs(ref.proxy_cost - fast.proxy_cost) < 1e-9, (ref, fast)
+
+    moving = netlist.copy()
+    inc = IncrementalCost(CostModel(moving, config))
+    rng = np.random.default_rng(0)
+    hard = moving.hard_macros
+    moves = []
+    for _ in range(200):
+        m = int(rng.choice(hard))
+        x, y = rng.uniform(0, config.canvas_width), rng.uniform(0, config.canvas_height)
+        t = time.perf_counter()
+        inc.move(m, x, y)
+        moves.append(time.perf_counter() - t)
+    # the move figure also pays the new full cost: compare with a from-scratch evaluation after moving
+    full_after_move = _median_seconds(
+        lambda: (moving.x.__setitem__(int(hard[0]), 100.0), model.evaluate()), 20
+    )
+
+    fd_net = netlist.copy()
+    fd_net.make_soft_macros_square()
+    placer = FDPlacer(fd_net, config.canvas_width, config.canvas_height)
+    fd = _median_seconds(placer.run, 3)
+
+    env = gym.make("CircuitTraining-Synthetic-v0", preset="ariane", seed=0)
+    steps: list[float] = []
+    episodes: list[float] = []
+    for episode in range(3):
+        env.reset(seed=episode)
+        t_ep = time.perf_counter()
+        while True:
+            legal = np.flatnonzero(env.unwrapped.action_masks())
+            a = int(rng.choice(legal))
+            t = time.perf_counter()
+            _, _, term, trunc, _ = env.step(a)
+            dt = time.perf_counter() - t
+            if term or trunc:
+                break
+            steps.append(dt)
+        episodes.append(time.perf_counter() - t_ep)
+
+    out["ariane133_parse_s"] = parse
+    out["ariane133_cost_full_ms"] = full * 1e3
+    out["ariane133_cost_setup_and_full_ms"] = setup_and_full * 1e3
+    out["ariane133_cost_loop_reference_ms"] = baseline * 1e3
+    out["speedup_vs_loop_reference"] = baseline / full
+    out["speedup_vs_tilos_published_7.75s"] = TILOS_SECONDS / full
+    out["ariane133_move_and_cost_ms"] = statistics.median(moves) * 1e3
+    out["ariane133_full_cost_after_move_ms"] = full_after_move * 1e3
+    out["ariane133_fd_full_schedule_s"] = fd
+    out["synthetic_ariane_env_step_ms"] = statistics.median(steps) * 1e3
+    out["synthetic_ariane_episode_s"] = statistics.median(episodes)
+    out["targets_met"] = {
+        "parse_le_2s": parse <= 2.0,
+        "cost_le_10ms": full <= 0.010,
+        "move_le_5ms": statistics.median(moves) <= 0.005,
+        "fd_le_0.5s": fd <= 0.5,
+        "env_step_le_1ms": statistics.median(steps) <= 0.001,
+        "episode_le_1s": statistics.median(episodes) <= 1.0,
+    }
+    out["proxy_cost_initial_plc"] = fast.proxy_cost
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
