@@ -87,6 +87,7 @@ class FDPlacer:
         self.edge_io = io
         self.d_base, self.d_dx, self.d_dy = self._endpoint(driver)
         self.t_base, self.t_dx, self.t_dy = self._endpoint(sink)
+        self._spring_cache: dict[float, tuple] = {}
         self.repel_idx = np.flatnonzero(np.isin(netlist.kind, (SOFT_MACRO, STDCELL, HARD_MACRO)))
         self.repel_movable = self.movable[self.repel_idx]
 
@@ -100,6 +101,38 @@ class FDPlacer:
         m = ORIENT_MATRIX[nl.orientation[base]]
         return base, m[:, 0, 0] * dx + m[:, 0, 1] * dy, m[:, 1, 0] * dx + m[:, 1, 1] * dy
 
+    def _springs(self, io_factor: float):  # type: ignore[no-untyped-def]
+        """Spring forces as an affine map of the positions: f_m = c_m − L_m @ X (per axis).
+
+        With g_e = k_e·(P_t − P_d) added to the driver's node and subtracted from the sink's node,
+        f = −BᵀKB·X + BᵀK·(off_t − off_d), where B is the edge incidence (+1 driver, −1 sink).
+        Returns (L_m, c_x, c_y) restricted to the movable rows.
+        """
+        from scipy.sparse import coo_matrix
+
+        key = float(io_factor)
+        cached = self._spring_cache.get(key)
+        if cached is not None:
+            return cached
+        n = self.netlist.num_nodes
+        d, t = self.d_base, self.t_base
+        k = self.edge_weight * np.where(self.edge_io, io_factor, 1.0)
+        rows = np.concatenate([d, t, d, t])
+        cols = np.concatenate([d, t, t, d])
+        vals = np.concatenate([k, k, -k, -k])
+        lap = coo_matrix((vals, (rows, cols)), shape=(n, n)).tocsr()[self.movable_idx]
+        gx = k * (self.t_dx - self.d_dx)
+        gy = k * (self.t_dy - self.d_dy)
+        cx = (np.bincount(d, gx, n) - np.bincount(t, gx, n))[self.movable_idx]
+        cy = (np.bincount(d, gy, n) - np.bincount(t, gy, n))[self.movable_idx]
+        self._spring_cache[key] = (lap, cx, cy)
+        return lap, cx, cy
+
+    def attraction(self, io_factor: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """Spring forces (attract = 1) on the movable nodes at the current positions, (|M|,) each."""
+        lap, cx, cy = self._springs(io_factor)
+        return cx - lap @ self.netlist.x, cy - lap @ self.netlist.y
+
     def run(self, schedule: FDSchedule = SOFT_SCHEDULE) -> None:
         """Run the schedule, updating ``netlist.x`` and ``netlist.y`` of movable nodes in place."""
         nl = self.netlist
@@ -112,40 +145,38 @@ class FDPlacer:
             y[mov] = self.H / 2
         hw = nl.width / 2
         hh = nl.height / 2
+        lo_x, hi_x = hw[mov], self.W - hw[mov]
+        lo_y, hi_y = hh[mov], self.H - hh[mov]
         n = nl.num_nodes
-        k_edge_base = self.edge_weight * np.where(self.edge_io, schedule.io_factor, 1.0)
+        lap, cx, cy = self._springs(schedule.io_factor)
         for steps, factor, attract, repel in zip(
             schedule.num_steps, schedule.move_factors, schedule.attract, schedule.repel, strict=True
         ):
             max_move = factor * max(self.W, self.H) / 100.0
             do_attract = attract != 0 and (repel == 0 or attract / repel > 1e-4)
             do_repel = repel != 0 and (attract == 0 or repel / attract > 1e-4)
-            k_edge = k_edge_base * attract
             for _ in range(steps):
-                fx = np.zeros(n)
-                fy = np.zeros(n)
                 if do_attract:
-                    ex = k_edge * (x[self.t_base] + self.t_dx - x[self.d_base] - self.d_dx)
-                    ey = k_edge * (y[self.t_base] + self.t_dy - y[self.d_base] - self.d_dy)
-                    fx += np.bincount(self.d_base, ex, n) - np.bincount(self.t_base, ex, n)
-                    fy += np.bincount(self.d_base, ey, n) - np.bincount(self.t_base, ey, n)
+                    fxm = (cx - lap @ x) * attract
+                    fym = (cy - lap @ y) * attract
+                else:
+                    fxm = np.zeros(mov.size)
+                    fym = np.zeros(mov.size)
                 if do_repel:
+                    fx = np.zeros(n)
+                    fy = np.zeros(n)
                     self._repulsion(x, y, hw, hh, repel * max_move, fx, fy)
-                fxm, fym = fx[mov], fy[mov]
+                    fxm += fx[mov]
+                    fym += fy[mov]
                 mx, my = np.abs(fxm).max(), np.abs(fym).max()
                 if mx == 0 and my == 0:
                     break
-                dx = fxm / mx * max_move if mx > 0 else np.zeros_like(fxm)
-                dy = fym / my * max_move if my > 0 else np.zeros_like(fym)
-                nx, ny = x[mov] + dx, y[mov] + dy
-                inside = (
-                    (nx - hw[mov] >= 0)
-                    & (nx + hw[mov] <= self.W)
-                    & (ny - hh[mov] >= 0)
-                    & (ny + hh[mov] <= self.H)
-                )
-                x[mov] = np.where(inside, nx, x[mov])
-                y[mov] = np.where(inside, ny, y[mov])
+                xm, ym = x[mov], y[mov]
+                nx = xm + fxm * (max_move / mx) if mx > 0 else xm
+                ny = ym + fym * (max_move / my) if my > 0 else ym
+                inside = (nx >= lo_x) & (nx <= hi_x) & (ny >= lo_y) & (ny <= hi_y)
+                x[mov] = np.where(inside, nx, xm)
+                y[mov] = np.where(inside, ny, ym)
 
     def _repulsion(
         self,
