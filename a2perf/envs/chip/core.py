@@ -59,6 +59,8 @@ class Floorplan:
       initial_fd: run the mixed-size FD once to get the observation's initial macro locations (as
         Circuit Training does); otherwise unplaced macros show their netlist position.
       macro_spacing: clearance between hard macros in the legality mask, µm.
+      max_num_nodes, max_num_edges: graph padding (see ``GraphFeatures``).
+      fake_nets: (weight, [netlist indices]) nets that only feed the observation's heatmap.
     """
 
     def __init__(
@@ -70,6 +72,7 @@ class Floorplan:
         macro_spacing: float = MACRO_SPACING,
         max_num_nodes: int | None = None,
         max_num_edges: int | None = None,
+        fake_nets: list[tuple[float, list[int]]] | None = None,
     ) -> None:
         from a2perf.envs.chip.design import config_for
 
@@ -116,6 +119,11 @@ class Floorplan:
         self.blockage_rects = (
             (bl[:, 0] + bl[:, 2]) / 2, (bl[:, 1] + bl[:, 3]) / 2, bl[:, 2] - bl[:, 0], bl[:, 3] - bl[:, 1],
         )  # fmt: skip
+        self.fake_nets = [(float(w), [int(i) for i in members]) for w, members in (fake_nets or [])]
+        for _, members in self.fake_nets:
+            for i in members:
+                if not 0 <= i < nl.num_nodes:
+                    raise ConfigError(f"fake net member {i} is not a node index (0..{nl.num_nodes - 1})")
         self.state = EpisodeState()
 
     @property
@@ -184,6 +192,19 @@ class Floorplan:
             self.fd.run(schedule)
         fd_seconds = time.perf_counter() - t
         return self.model.evaluate(), fd_seconds
+
+    def heatmap(self) -> np.ndarray:
+        """Fake-net heatmap (rows·cols,) float32 of the current macro; zeros without fake nets or once done."""
+        if not self.fake_nets or self.state.done:
+            return np.zeros(self.rows * self.cols, np.float32)
+        from a2perf.envs.chip.observation import fake_net_heatmap
+
+        nl = self.netlist
+        placed = np.concatenate([np.flatnonzero(nl.fixed), self.order[: self.state.step]])
+        r = np.clip(np.floor(nl.y[placed] / (self.H / self.rows)), 0, self.rows - 1).astype(np.int64)
+        c = np.clip(np.floor(nl.x[placed] / (self.W / self.cols)), 0, self.cols - 1).astype(np.int64)
+        cells = dict(zip(placed.tolist(), (r * self.cols + c).tolist(), strict=True))
+        return fake_net_heatmap(self.current, self.fake_nets, cells, self.rows, self.cols)
 
     # ---------------------------------------------------------------- observation
     def observation(self) -> dict[str, np.ndarray]:

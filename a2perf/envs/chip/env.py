@@ -37,7 +37,7 @@ class CircuitEnv(gym.Env[dict[str, np.ndarray], int]):
     ## Observation Space
     Dict: `current_node` (1,) int32 graph index of the macro to place, `locations_x`/`locations_y`
     (N,) float32 positions / (W+H), `is_node_placed` (N,) int32, `mask` (A,) int32,
-    `fake_net_heatmap` (A,) float32 (zeros), `netlist_index` (1,) int32. N = macros + port clusters
+    `fake_net_heatmap` (A,) float32 (zeros unless `fake_nets` are given), `netlist_index` (1,) int32. N = macros + port clusters
     (or `max_num_nodes`). With `output_all_features=True`, the static graph features of the spec
     (adjacency, node types, sizes, routing totals) are added.
 
@@ -59,6 +59,8 @@ class CircuitEnv(gym.Env[dict[str, np.ndarray], int]):
     - `max_grid_size`, `max_num_nodes`, `max_num_edges`: A2Perf padding (3500/42000/128) or `None`.
     - `cost_weights`: (wirelength, density, congestion).
     - `std_cell_placer_mode`: "fd" or "none" (keep soft macros where they are).
+    - `fake_nets`: (weight, [netlist indices]) pairs feeding `fake_net_heatmap` (Circuit Training's
+      ``add_fake_net``); they do not change the cost.
     - `node_order`: "descending_size_macro_first" or "random" (drawn from the reset seed).
     - `illegal_action`: "terminate" (an action outside the mask ends the episode with
       `infeasible_reward`, info["illegal_action"] = True) or "raise" (`InfeasibleActionError`).
@@ -85,6 +87,7 @@ class CircuitEnv(gym.Env[dict[str, np.ndarray], int]):
         node_order: NodeOrder = "descending_size_macro_first",
         initial_fd: bool = True,
         illegal_action: str = "terminate",
+        fake_nets: list[tuple[float, list[int]]] | None = None,
         render_mode: str | None = None,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -102,7 +105,7 @@ class CircuitEnv(gym.Env[dict[str, np.ndarray], int]):
         self.output_all_features = output_all_features
         self.fp = Floorplan(
             netlist, header, tuple(cost_weights), initial_fd=initial_fd,  # type: ignore[arg-type]
-            max_num_nodes=max_num_nodes, max_num_edges=max_num_edges,
+            max_num_nodes=max_num_nodes, max_num_edges=max_num_edges, fake_nets=fake_nets,
         )  # fmt: skip
         fp = self.fp
         R, C = fp.rows, fp.cols
@@ -223,6 +226,10 @@ class CircuitEnv(gym.Env[dict[str, np.ndarray], int]):
         valid = self._action_cell >= 0
         self._mask[:] = False
         self._mask[valid] = cells[self._action_cell[valid]]
+        if self.fp.fake_nets:
+            heat = self.fp.heatmap()
+            self._heatmap[:] = 0.0
+            self._heatmap[valid] = heat[self._action_cell[valid]]
 
     def _obs(self) -> dict[str, np.ndarray]:
         obs = self.fp.observation()

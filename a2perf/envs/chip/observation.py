@@ -150,3 +150,40 @@ class GraphFeatures:
         lx[m : m + k] = self.cluster_x / self.norm
         ly[m : m + k] = self.cluster_y / self.norm
         return lx, ly
+
+
+def fake_net_heatmap(
+    current: int,
+    fake_nets: list[tuple[float, list[int]]],
+    placed_cell: dict[int, int],
+    rows: int,
+    cols: int,
+) -> np.ndarray:
+    """Circuit Training's fake-net heatmap for the macro ``current`` (spec §3.5).
+
+    For every cell l: −Σ w·‖cell(l) − cell(p)‖₂ (row/column index distance) over the placed partners
+    p of ``current`` in each fake net (weight w), min-max normalised with ε = 1e-6.
+
+    Args:
+      current: netlist index of the macro being placed.
+      fake_nets: (weight, [netlist indices]) per fake net.
+      placed_cell: flat cell (row·cols + col) of every placed node.
+      rows, cols: placement grid.
+    Returns:
+      float32 (rows·cols,), all zeros when the macro has no placed fake-net partner.
+    """
+    r, c = np.divmod(np.arange(rows * cols), cols)
+    heat = np.zeros(rows * cols)
+    found = False
+    for weight, members in fake_nets:
+        if current not in members:
+            continue
+        for p in members:
+            if p == current or p not in placed_cell:
+                continue
+            pr, pc = divmod(placed_cell[p], cols)
+            heat -= weight * np.hypot(r - pr, c - pc)
+            found = True
+    if not found:
+        return np.zeros(rows * cols, np.float32)
+    return ((heat - heat.min()) / (heat.max() - heat.min() + 1e-6)).astype(np.float32)

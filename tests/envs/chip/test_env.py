@@ -218,3 +218,17 @@ def test_maskable_ppo_smoke():
     obs, _ = env.reset(seed=0)
     action, _ = model.predict(obs, action_masks=env.unwrapped.action_masks(), deterministic=True)
     assert env.unwrapped.action_masks()[int(action)]
+
+
+def test_fake_net_heatmap_in_observation():
+    # toy: node 0 is ML, node 1 is MR; ports are indices 0..11 in the generated toy, macros 12 and 15
+    env = CircuitEnv(preset="toy")
+    nl = env.fp.netlist
+    ml, mr, p0 = nl.index_of("ML"), nl.index_of("MR"), nl.index_of("P0")
+    env = CircuitEnv(preset="toy", fake_nets=[(1.0, [mr, p0])])
+    obs, _ = env.reset(seed=0)
+    heat = obs["fake_net_heatmap"].reshape(10, 20)
+    r, c = int(nl.y[p0] // 10), min(int(nl.x[p0] // 10), 19)
+    assert heat[r, c] == pytest.approx(1.0, abs=1e-5) and heat.min() == 0.0
+    assert env.fp.current == mr
+    assert ml != mr

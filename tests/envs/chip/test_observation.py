@@ -52,3 +52,13 @@ def test_too_small_padding(data_dir):
         GraphFeatures(n, 2, 3, 300.0, 200.0, max_num_nodes=3)
     with pytest.raises(ConfigError, match="max_num_edges"):
         GraphFeatures(n, 2, 3, 300.0, 200.0, max_num_edges=2)
+
+
+def test_fake_net_heatmap_vector(features):
+    """CT test: fake nets (0.1, [1, 2]) and (0.2, [2, 3]); the heatmap of node 0 (M0, netlist index 2),
+    with only port P1 (index 1, cell 4) placed, is [0, .292893, 0, .292893, 1, .292893] (+ padding)."""
+    from a2perf.envs.chip.observation import fake_net_heatmap
+
+    heat = fake_net_heatmap(2, [(0.1, [1, 2]), (0.2, [2, 3])], {0: 3, 1: 4}, rows=2, cols=3)
+    np.testing.assert_allclose(heat, [0, 0.292893, 0, 0.292893, 1, 0.292893], atol=1e-5)
+    assert not fake_net_heatmap(3, [(0.1, [1, 2])], {1: 4}, 2, 3).any()
