@@ -3,9 +3,10 @@
 How the numbers are produced (and why the submission cannot write its own):
 
 - Each (seed, phase) runs in a fresh interpreter (``python -m a2perf.submission.runner``) started
-  in its own session, with a wall-clock timeout (the whole process group is SIGKILLed when it
-  expires) and an address-space limit (``RLIMIT_AS``, set in the child before any submission code
-  is imported).
+  in its own session, with a wall-clock timeout and a resident-memory limit on its process tree
+  (a watchdog here samples the tree's RSS; the whole process group is SIGKILLed when either limit
+  is hit), plus an address-space limit (``RLIMIT_AS``, set in the child before any submission
+  code is imported; not for web envs, see :class:`EvaluationConfig`).
 - System metrics (wall time, RAM, CPU, energy) come from a :class:`SystemMonitor` running in THIS
   process around the child's whole life; it samples this process tree, i.e. the harness (idle,
   blocked on the child) plus the child and everything it starts. The harness's own share is the
@@ -46,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from a2perf.baselines.tasks import Task
 from a2perf.errors import A2PerfError, ConfigError
 from a2perf.metrics.monitor import SystemMonitor
 from a2perf.results.io import save_result
@@ -82,8 +84,12 @@ class EvaluationConfig:
       latency_calls: timed ``infer_once`` calls per seed.
       latency_warmup: untimed calls before timing.
       timeout_s: wall-clock limit of each child process (one phase of one seed), seconds.
-      memory_limit_mb: address-space limit of each child, MiB (virtual memory, not RSS: torch
-        reserves several GB of address space, so keep this well above the expected RSS).
+      memory_limit_mb: resident memory (RSS) limit of each child's process tree, MiB; a watchdog
+        in the harness samples the tree every `watchdog_interval_s` and kills it above the limit.
+      address_space_limit_mb: ``RLIMIT_AS`` of each child, MiB (virtual memory: torch reserves a
+        few GB, so keep it well above the RSS limit). Not applied to web-domain envs, whose
+        chromium reserves terabytes of address space by design; the RSS watchdog still applies.
+      watchdog_interval_s: period of the RSS watchdog and of the timeout check, seconds.
       measure_energy: run CodeCarbon's offline tracker around each child.
       monitor_interval_s: psutil sampling period, seconds.
       country_iso_code: country for CodeCarbon's carbon intensity.
@@ -96,6 +102,8 @@ class EvaluationConfig:
     latency_warmup: int = 10
     timeout_s: float = 3600.0
     memory_limit_mb: int | None = 8192
+    address_space_limit_mb: int | None = 16384
+    watchdog_interval_s: float = 0.2
     measure_energy: bool = True
     monitor_interval_s: float = 0.1
     country_iso_code: str = "USA"
@@ -108,10 +116,12 @@ class EvaluationConfig:
             raise ConfigError("latency_calls and latency_warmup must be >= 0")
         if not self.timeout_s > 0:
             raise ConfigError(f"timeout_s must be > 0, got {self.timeout_s}")
-        if self.memory_limit_mb is not None and self.memory_limit_mb < 256:
-            raise ConfigError(
-                f"memory_limit_mb must be >= 256 (a Python process needs that), got {self.memory_limit_mb}"
-            )
+        for name in ("memory_limit_mb", "address_space_limit_mb"):
+            value = getattr(self, name)
+            if value is not None and value < 256:
+                raise ConfigError(f"{name} must be >= 256 (a Python process needs that), got {value}")
+        if not self.watchdog_interval_s > 0:
+            raise ConfigError(f"watchdog_interval_s must be > 0, got {self.watchdog_interval_s}")
 
 
 @dataclass
@@ -164,10 +174,10 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def _exit_reason(code: int, memory_limit_mb: int | None, log: Path) -> str:
+def _exit_reason(code: int, address_space_mb: int | None, log: Path) -> str:
     if code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
-        hint = f" (possibly the {memory_limit_mb} MiB address-space limit)" if memory_limit_mb else ""
+        hint = f" (possibly the {address_space_mb} MiB address-space limit)" if address_space_mb else ""
         return f"the submission process was killed by {name}{hint}; see {log}"
     tail = _log_tail(log)
     return f"the submission process exited with code {code} before finishing ({tail}); see {log}"
@@ -183,17 +193,68 @@ def _log_tail(log: Path) -> str:
     return lines[-1][:200] if lines else "no output"
 
 
+def address_space_limit(env_id: str, config: EvaluationConfig) -> int | None:
+    """The ``RLIMIT_AS`` for a child working on ``env_id`` (None for web envs: see EvaluationConfig)."""
+    from a2perf.measure import env_domain
+
+    return None if env_domain(env_id) == "web" else config.address_space_limit_mb
+
+
+def _tree_rss_mb(pid: int) -> float:
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            total += proc.memory_info().rss
+    return total / (1024 * 1024)
+
+
+def _watch(proc: subprocess.Popen, config: EvaluationConfig) -> tuple[bool, float]:
+    """Wait for ``proc``; kill its group at the timeout or above the RSS limit.
+
+    Returns:
+      ``(timed_out, peak_rss_mb)``; the peak exceeds ``memory_limit_mb`` iff the watchdog fired.
+    """
+    deadline = time.monotonic() + config.timeout_s
+    peak = 0.0
+    while True:
+        try:
+            proc.wait(timeout=min(config.watchdog_interval_s, max(0.0, deadline - time.monotonic())))
+            return False, peak
+        except subprocess.TimeoutExpired:
+            pass
+        if time.monotonic() >= deadline:
+            _kill_group(proc.pid)
+            proc.wait()
+            return True, peak
+        if config.memory_limit_mb is not None:
+            rss = _tree_rss_mb(proc.pid)
+            peak = max(peak, rss)
+            if rss > config.memory_limit_mb:
+                _kill_group(proc.pid)
+                proc.wait()
+                return False, peak
+
+
 def run_child(
     request: dict[str, Any], config: EvaluationConfig, work_dir: Path, log_path: Path
 ) -> ChildOutcome:
     """Run one phase of one seed in a child process under the monitor, timeout and memory limit."""
     work_dir.mkdir(parents=True, exist_ok=True)
     request_path = work_dir / f".{request['phase']}-request.json"
+    address_space_mb = address_space_limit(request["env_id"], config)
     request_path.write_text(
-        json.dumps({**request, "memory_limit_mb": config.memory_limit_mb}), encoding="utf-8"
+        json.dumps({**request, "address_space_limit_mb": address_space_mb}), encoding="utf-8"
     )
     read_fd, write_fd = os.pipe()
     timed_out = False
+    peak_mb = 0.0
     monitor = SystemMonitor(
         interval_s=config.monitor_interval_s,
         enable_energy=config.measure_energy,
@@ -214,12 +275,7 @@ def run_child(
             os.close(write_fd)
         reader = _Reader(read_fd)
         reader.start()
-        try:
-            proc.wait(timeout=config.timeout_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill_group(proc.pid)
-            proc.wait()
+        timed_out, peak_mb = _watch(proc, config)
         _kill_group(proc.pid)  # anything the submission left running
         reader.join(timeout=10)
     usage = monitor.usage
@@ -233,13 +289,20 @@ def run_child(
         return ChildOutcome(
             None, f"{phase} exceeded the {config.timeout_s:g} s wall-clock limit and was killed", system
         )
+    if config.memory_limit_mb is not None and peak_mb > config.memory_limit_mb:
+        return ChildOutcome(
+            None,
+            f"{phase} exceeded the {config.memory_limit_mb} MiB memory limit (process-tree RSS reached "
+            f"{peak_mb:.0f} MiB) and was killed",
+            system,
+        )
     failed = reader.last("failed")
     if failed is not None:
         return ChildOutcome(None, f"{phase}: {failed[1].get('reason', 'failed')}", system)
     done = reader.last("done")
     if done is None or proc.returncode != 0:
         return ChildOutcome(
-            None, f"{phase}: {_exit_reason(proc.returncode, config.memory_limit_mb, log_path)}", system
+            None, f"{phase}: {_exit_reason(proc.returncode, address_space_mb, log_path)}", system
         )
     latencies = np.zeros(0)
     end = reader.last("latency_end")
@@ -323,26 +386,21 @@ def training_reliability(curves: Sequence[LearningCurve]) -> TrainingReliability
     )
 
 
-def _generalization(task_returns: dict[str, list[list[float]]], tasks: list[str]) -> Generalization:
+def _generalization(task_returns: dict[str, list[list[float]]], tasks: list[Task]) -> Generalization:
     from a2perf.metrics.generalization import a2perf_generalization
 
     scores = [
-        TaskScore(task=t, env_id=t, per_seed_mean_returns=[float(np.mean(r)) for r in task_returns[t]])
+        TaskScore(
+            task=t.name,
+            env_id=t.env_id,
+            env_kwargs=t.env_kwargs,
+            per_seed_mean_returns=[float(np.mean(r)) for r in task_returns[t.name]],
+        )
         for t in tasks
     ]
-    return Generalization(tasks=scores, aggregate=a2perf_generalization({t: task_returns[t] for t in tasks}))
-
-
-def default_tasks(env_id: str) -> list[str]:
-    """Generalization tasks of ``env_id``'s domain (every registered id of that domain)."""
-    from a2perf.envs import all_env_infos
-    from a2perf.measure import env_domain
-
-    domain = env_domain(env_id)
-    tasks = [info.id for info in all_env_infos() if info.domain == domain]
-    if not tasks:
-        raise ConfigError(f"{env_id} has no default generalization tasks; pass --tasks ID1,ID2")
-    return tasks
+    return Generalization(
+        tasks=scores, aggregate=a2perf_generalization({t.name: task_returns[t.name] for t in tasks})
+    )
 
 
 ProgressCallback = Callable[[str], None]
@@ -355,21 +413,23 @@ def run_evaluation(
     *,
     phases: list[str],
     episodes: int,
-    tasks: list[str],
+    tasks: list[Task],
     config: EvaluationConfig,
     env_kwargs: dict[str, Any] | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> RunResult:
     """Run every requested phase for every seed; never raises for submission misbehaviour."""
+    from a2perf.baselines.tasks import task_of
     from a2perf.measure import env_domain
     from a2perf.results.summarize import summarize
 
     submission_dir = Path(submission_dir).resolve()
+    task_label = task_of(env_id, env_kwargs or {})  # fails before anything runs
     runs_dir = Path(config.runs_dir or submission_dir / "a2perf-runs" / env_id).resolve()
     started = datetime.now(UTC)
     per_seed: list[SeedResult] = []
     latencies: list[np.ndarray] = []
-    task_returns: dict[str, list[list[float]]] = {t: [] for t in tasks}
+    task_returns: dict[str, list[list[float]]] = {t.name: [] for t in tasks}
     failure: str | None = None
     for seed in config.seeds:
         root_dir = runs_dir / f"seed_{seed}"
@@ -382,7 +442,7 @@ def run_evaluation(
             "episodes": episodes,
             "latency_calls": config.latency_calls,
             "latency_warmup": config.latency_warmup,
-            "tasks": tasks,
+            "tasks": [{"name": t.name, "env_id": t.env_id, "env_kwargs": t.env_kwargs} for t in tasks],
             "train_kwargs": meta.train_kwargs,
             "inference_kwargs": meta.inference_kwargs,
         }
@@ -451,7 +511,7 @@ def run_evaluation(
         algorithm=meta.algorithm,
         domain=env_domain(env_id),
         env_id=env_id,
-        task=env_id,
+        task=task_label,
         phases=[p for p in PHASES if p in phases],
         status="ok" if failure is None else "failed",
         failure_reason=failure,
@@ -479,7 +539,8 @@ def evaluate_submission(
       env_id: gymnasium id to train and evaluate on.
       phases: subset of ``train``, ``inference``, ``generalization`` (run in that order).
       episodes: evaluation episodes per seed (and per task for generalization).
-      tasks: generalization env ids; None = every registered id of the env's domain.
+      tasks: generalization task names or env ids (see :func:`a2perf.baselines.tasks.select_tasks`);
+        None = the domain's task list.
       out: result file; default ``<submission>/a2perf-results/<env_id>.json``.
       config: limits and sizes (default :class:`EvaluationConfig`).
       on_progress: called with a short label before each child starts.
@@ -492,6 +553,7 @@ def evaluate_submission(
       SchemaError: the submission is invalid (nothing is run or written).
       ConfigError: bad phases, episodes or env id.
     """
+    from a2perf.baselines.tasks import select_tasks
     from a2perf.measure import env_domain, make_env
 
     config = config or EvaluationConfig()
@@ -508,9 +570,10 @@ def evaluate_submission(
         raise ConfigError(
             f"{env_id} is in domain {domain!r} but submission.yaml lists domains {meta.domains}; add {domain!r}"
         )
-    task_list = list(tasks) if tasks else (default_tasks(env_id) if "generalization" in phases else [])
-    for env in [env_id, *task_list]:
-        make_env(env).close()  # unknown ids fail here, before anything runs
+    task_list = select_tasks(env_id, {}, list(tasks) if tasks else None) if "generalization" in phases else []
+    make_env(env_id).close()  # an unknown id fails here, before anything runs
+    for task in task_list:
+        make_env(task.env_id, task.env_kwargs).close()
     result = run_evaluation(
         Path(submission_dir),
         env_id,

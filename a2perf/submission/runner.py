@@ -20,7 +20,7 @@ training code makes with ``gymnasium.make`` is wrapped by a step counter that re
 return of each finished training episode (the learning curve the harness reports).
 ``inference`` rolls out ``episodes`` episodes, then times ``latency_calls`` back-to-back
 ``infer_once`` calls on preprocessed observations seen during the rollouts.
-``generalization`` rolls out ``episodes`` episodes on every task env id.
+``generalization`` rolls out ``episodes`` episodes on every task (env id + kwargs).
 """
 
 from __future__ import annotations
@@ -304,7 +304,7 @@ def run_generalization(request: dict[str, Any], channel: Channel) -> dict[str, A
     module = _load_inference(request)
     per_task: dict[str, list[float]] = {}
     for task in request["tasks"]:
-        env = make_env(task, {})
+        env = make_env(task["env_id"], task["env_kwargs"])
         try:
             policy = _load_policy(module, env, request)
             returns, _, _ = _rollouts(
@@ -315,11 +315,11 @@ def run_generalization(request: dict[str, Any], channel: Channel) -> dict[str, A
                 episodes=request["episodes"],
                 seed=request["seed"],
                 keep=0,
-                label=f"{task}",
+                label=f"task {task['name']}",
             )
         finally:
             env.close()
-        per_task[task] = returns
+        per_task[task["name"]] = returns
     return {"task_returns": per_task}
 
 
@@ -329,7 +329,7 @@ PHASES = {"train": run_train, "inference": run_inference, "generalization": run_
 def main(argv: list[str]) -> int:
     request = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     channel = Channel(int(argv[1]))
-    limit_address_space(request.get("memory_limit_mb"))
+    limit_address_space(request.get("address_space_limit_mb"))
     channel.send("started", pid=os.getpid())
     try:
         data = PHASES[request["phase"]](request, channel)

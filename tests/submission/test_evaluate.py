@@ -81,14 +81,37 @@ def test_hang_is_killed_at_timeout(make_submission, tmp_path):
     assert result.per_seed == []
 
 
-def test_memory_limit(make_submission, tmp_path):
+def test_address_space_limit(make_submission, tmp_path):
     bad = INFERENCE.replace('return {"gain": 1.0}', "import numpy as np\n    return np.ones(2_000_000_000)")
     config = EvaluationConfig(
-        seeds=[0], latency_calls=10, timeout_s=60, memory_limit_mb=1024, measure_energy=False
+        seeds=[0], latency_calls=10, timeout_s=60, address_space_limit_mb=1024, measure_energy=False
     )
     result = _evaluate(make_submission(inference=bad), tmp_path, config=config)
     assert result.status == "failed"
-    assert "ran out of memory" in result.failure_reason
+    assert "load_policy ran out of memory" in result.failure_reason
+
+
+GROW = """import numpy as np, time
+    hog = []
+    while True:
+        hog.append(np.ones(6_250_000))
+        time.sleep(0.02)"""
+
+
+def test_rss_watchdog_kills_growing_process(make_submission, tmp_path):
+    # grows by 50 MB every 20 ms, touching every page; RLIMIT_AS off, so only the watchdog can stop it
+    bad = INFERENCE.replace('return {"gain": 1.0}', GROW)
+    config = EvaluationConfig(
+        seeds=[0],
+        latency_calls=10,
+        timeout_s=60,
+        memory_limit_mb=400,
+        address_space_limit_mb=None,
+        measure_energy=False,
+    )
+    result = _evaluate(make_submission(inference=bad), tmp_path, config=config)
+    assert result.status == "failed"
+    assert "exceeded the 400 MiB memory limit" in result.failure_reason
 
 
 @pytest.mark.parametrize(
