@@ -50,12 +50,11 @@ def legal_mask(
     px = np.asarray(placed_x, np.float64)
     py = np.asarray(placed_y, np.float64)
     # Cells j with X_p - half_x < cx_j < X_p + half_x (strict: touching is legal).
-    j_lo = np.floor((px - half_x) / gw - 0.5).astype(np.int64) + 1
-    j_hi = np.ceil((px + half_x) / gw - 0.5).astype(np.int64) - 1
-    i_lo = np.floor((py - half_y) / gh - 0.5).astype(np.int64) + 1
-    i_hi = np.ceil((py + half_y) / gh - 0.5).astype(np.int64) - 1
-    j_lo, i_lo = np.maximum(j_lo, 0), np.maximum(i_lo, 0)
-    j_hi, i_hi = np.minimum(j_hi, cols - 1), np.minimum(i_hi, rows - 1)
+    # Clip in float before converting, so far-away obstacles cannot overflow int64.
+    j_lo = np.clip(np.floor((px - half_x) / gw - 0.5) + 1, 0, cols).astype(np.int64)
+    j_hi = np.clip(np.ceil((px + half_x) / gw - 0.5) - 1, -1, cols - 1).astype(np.int64)
+    i_lo = np.clip(np.floor((py - half_y) / gh - 0.5) + 1, 0, rows).astype(np.int64)
+    i_hi = np.clip(np.ceil((py + half_y) / gh - 0.5) - 1, -1, rows - 1).astype(np.int64)
     keep = (j_lo <= j_hi) & (i_lo <= i_hi)
     if not keep.any():
         return mask

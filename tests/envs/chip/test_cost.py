@@ -2,10 +2,13 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from a2perf.envs.chip.cost import CostConfig, CostModel
 from a2perf.envs.chip.design import config_for, load_design
 from a2perf.envs.chip.netlist import parse_netlist, read_netlist
+from a2perf.envs.chip.reference import reference_cost
 from a2perf.errors import ConfigError
 
 
@@ -181,4 +184,58 @@ def test_incremental_matches_full(ariane133):
         got = inc.move(node, *rng.uniform(0, 1433.406, 2), orientation=int(rng.integers(0, 4)))
     full = model.evaluate()
     for key, value in full.as_dict().items():
+        assert getattr(got, key) == pytest.approx(value, rel=1e-9, abs=1e-9), key
+
+
+coord = st.floats(min_value=-50.0, max_value=250.0, allow_nan=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    macros=st.lists(
+        st.tuples(coord, coord, st.floats(1, 60), st.floats(1, 60), st.integers(0, 7)), min_size=1, max_size=5
+    ),
+    ports=st.lists(st.tuples(coord, coord), min_size=1, max_size=5),
+    nets=st.lists(st.lists(st.integers(0, 20), min_size=2, max_size=6), min_size=1, max_size=8),
+    grid=st.tuples(st.integers(1, 12), st.integers(1, 12)),
+    smooth=st.integers(0, 3),
+)
+def test_random_designs_match_reference(macros, ports, nets, grid, smooth):
+    """Random macros (some off-canvas, any orientation), ports and nets: vectorised == loop reference."""
+    orient = ["N", "FN", "S", "FS", "E", "FE", "W", "FW"]
+    text = []
+    for k, (x, y, w, h, o) in enumerate(macros):
+        text.append(
+            f'node {{ name: "m{k}" attr {{ key: "type" value {{ placeholder: "MACRO" }} }} '
+            f'attr {{ key: "width" value {{ f: {w} }} }} attr {{ key: "height" value {{ f: {h} }} }} '
+            f'attr {{ key: "x" value {{ f: {x} }} }} attr {{ key: "y" value {{ f: {y} }} }} '
+            f'attr {{ key: "orientation" value {{ placeholder: "{orient[o]}" }} }} }}'
+        )
+        for j, (dx, dy) in enumerate(((w / 3, -h / 4), (-w / 2, h / 2))):
+            text.append(
+                f'node {{ name: "m{k}/p{j}" attr {{ key: "type" value {{ placeholder: "MACRO_PIN" }} }} '
+                f'attr {{ key: "macro_name" value {{ placeholder: "m{k}" }} }} '
+                f'attr {{ key: "x_offset" value {{ f: {dx} }} }} attr {{ key: "y_offset" value {{ f: {dy} }} }} }}'
+            )
+    for k, (x, y) in enumerate(ports):
+        text.append(
+            f'node {{ name: "p{k}" attr {{ key: "type" value {{ placeholder: "PORT" }} }} '
+            f'attr {{ key: "x" value {{ f: {x} }} }} attr {{ key: "y" value {{ f: {y} }} }} }}'
+        )
+    pins = [f"m{k}/p{j}" for k in range(len(macros)) for j in range(2)] + [f"p{k}" for k in range(len(ports))]
+    drivers: dict[str, list[str]] = {}
+    for members in nets:
+        names = [pins[i % len(pins)] for i in members]
+        drivers.setdefault(names[0], []).extend(names[1:])
+    lines = "\n".join(text)
+    for d, sinks in drivers.items():
+        inputs = " ".join(f'input: "{s}"' for s in sinks)
+        lines = lines.replace(f'node {{ name: "{d}" ', f'node {{ name: "{d}" {inputs} ', 1)
+    n = parse_netlist("# FP bbox: {0 0} {200 150}\n" + lines)
+    if n.num_nets == 0:
+        return
+    cfg = CostConfig(200.0, 150.0, grid[0], grid[1], smooth_range=smooth)
+    got = CostModel(n, cfg).evaluate()
+    want = reference_cost(n, cfg)
+    for key, value in want.as_dict().items():
         assert getattr(got, key) == pytest.approx(value, rel=1e-9, abs=1e-9), key

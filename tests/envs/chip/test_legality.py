@@ -54,3 +54,9 @@ def test_matches_brute_force():
                 ok = w / 2 <= cx <= W - w / 2 and h / 2 <= cy <= H - h / 2
                 ok &= not np.any((np.abs(cx - px) < (w + pw) / 2) & (np.abs(cy - py) < (h + ph) / 2))
                 assert got[r, c] == ok
+
+
+def test_far_away_obstacles_are_harmless():
+    far = np.array([1e300, -1e300])
+    mask = legal_mask(4, 4, 10.0, 10.0, 1.0, 1.0, far, far, np.ones(2), np.ones(2))
+    assert mask.all()
