@@ -138,6 +138,12 @@ class QuadrupedCore:
     def close(self) -> None:
         self.sim.close()
 
+    def set_clip(self, clip: MotionClip) -> None:
+        """Imitate another clip from the next reset on."""
+        self.clip = clip
+        self.task = ImitationTask(clip, self.sim.kinematics)
+        self._needs_reset = True
+
     # -------------------------------------------------------------- sensors
     def _read_sensors(self) -> tuple[np.ndarray, np.ndarray]:
         q_rel, rates = self.sim.delayed_base()
@@ -158,6 +164,7 @@ class QuadrupedCore:
     def reset(self, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
         """Start an episode; all randomness comes from ``rng``. Returns (obs (160,), info)."""
         sim = self.sim
+        sim.restore_initial_state()
         sim.reset_history()
         imu, motor = self._read_sensors()
         self._imu[:] = imu
@@ -181,13 +188,14 @@ class QuadrupedCore:
         sim.set_dynamics(sample_dynamics(rng) if self.randomize else Dynamics(latency=DEFAULT_LATENCY))
         self.steps = 0
         self._needs_reset = False
+        self._last_terms = {}
         return self._observation(), self._info()
 
     def _info(self) -> dict:
         return {
             "motion_time": self.task.motion_time,
             "episode_length": self.episode_length,
-            "reward_terms": self._last_terms,
+            "reward_terms": dict(self._last_terms),
         }
 
     # ----------------------------------------------------------------- step

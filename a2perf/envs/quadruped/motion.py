@@ -7,8 +7,7 @@ Two JSON layouts are read:
   ``Frames``: N rows of 19 numbers [root x, y, z | root quaternion x, y, z, w (URDF base rotation) |
   12 URDF joint angles FR, FL, RR, RL x (abduction, hip, knee)];
 * the DeepMimic layout of pybullet_data's ``laikago_walk.txt``: ``Loop`` and ``Frames`` rows of 20 numbers
-  [frame duration | root x, y, z | root quaternion w, x, y, z (laikago.urdf base) | 12 motor angles].
-  See :func:`clip_from_deepmimic` for the conversion.
+  [frame duration | root position | root quaternion | 12 motor angles]; see :func:`clip_from_deepmimic`.
 
 Sampling follows the original (spec §3): linear interpolation of positions, joints and velocities,
 slerp for the root rotation, and per-cycle offsets of the root for looping clips.
@@ -252,23 +251,19 @@ def clip_from_dict(data: Any, source: str = "<dict>") -> MotionClip:
     )
 
 
-_LAIKAGO_URDF_UPRIGHT = np.array([0.0, math.sqrt(0.5), math.sqrt(0.5), 0.0])
-"""laikago.urdf base rotation (xyzw) that stands the robot up facing -x, as in pybullet's testLaikago.py."""
-
-
 def clip_from_deepmimic(data: dict, source: str = "<dict>") -> MotionClip:
     """Convert pybullet_data's DeepMimic-style Laikago clip (``laikago_walk.txt``).
 
-    Rows are [duration, x, y, z, qw, qx, qy, qz, 12 motor angles] for ``laikago.urdf``, whose base
-    frame faces -x when upright. The root is mirrored to face +x (x, y negated, as testLaikago.py does
-    for kinematic playback), the rotation is re-expressed relative to ``laikago_toes_limits.urdf``'s
-    upright rotation, and the motor angles are mapped to URDF angles with this robot's offsets.
+    Rows are [duration, x, y, z, 4 quaternion numbers, 12 motor angles]. pybullet's own kinematic
+    playback (``pybullet_envs/deep_mimic/env/testLaikago.py``) places the base at (-x, -y, z) with the
+    xyzw quaternion (row[6], row[7], row[4], row[5]); the same transform puts this robot's toes on the
+    ground, so it is used here. Motor angles map to URDF angles with this robot's directions and offsets.
 
     Raises:
       SchemaError: malformed rows, unequal or non-positive frame durations.
     """
     loop = data.get("Loop")
-    if loop not in ("wrap", "none", "clamp"):
+    if loop not in ("wrap", "none"):
         raise _fail(source, f"Loop is {loop!r}, expected 'wrap' or 'none'")
     rows = _frames_array(data["Frames"], POSE_DIM + 1, source)
     durations = rows[:-1, 0]
@@ -276,12 +271,8 @@ def clip_from_deepmimic(data: dict, source: str = "<dict>") -> MotionClip:
         raise _fail(source, "a frame duration is not positive")
     if np.ptp(durations) > 1e-9:
         raise _fail(source, "frame durations differ; only uniform frame durations are supported")
-    wxyz = rows[:, 4:8]
-    _check_quats(wxyz, source)
-    q_src = quat.normalize(np.concatenate([wxyz[:, 1:4], wxyz[:, 0:1]], axis=1))
-    flip = quat.about_z(math.pi)
-    rel = quat.multiply(quat.multiply(flip, q_src), quat.conjugate(_LAIKAGO_URDF_UPRIGHT))
-    root_quat = quat.multiply(rel, INIT_QUAT)
+    _check_quats(rows[:, 4:8], source)
+    root_quat = rows[:, [6, 7, 4, 5]]
     pos = rows[:, 1:4] * np.array([-1.0, -1.0, 1.0])
     joints = MOTOR_DIRECTION * rows[:, 8:20] + MOTOR_OFFSET
     frames = np.concatenate([pos, root_quat, joints], axis=1)

@@ -159,6 +159,7 @@ class LaikagoSim:
         self._kd = KD.tolist()
         self.physics_time = 0.0
         """Seconds spent inside stepSimulation since construction (for the benchmark)."""
+        self._initial_state = pybullet.saveState(physicsClientId=cid)
         self.reset_history()
 
     # ------------------------------------------------------------------ state
@@ -189,6 +190,19 @@ class LaikagoSim:
             targetVelocities=[[float(x)] for x in joint_vel],
             physicsClientId=cid,
         )
+
+    def restore_initial_state(self) -> None:
+        """Put every body back as built and drop cached contacts, so that episodes are deterministic.
+
+        Lifting the robot far above the ground and running collision detection deletes the
+        robot-ground contact manifold, whose warm-start impulses would otherwise carry over.
+        """
+        pb, cid = self._pb, self.client
+        pb.resetBasePositionAndOrientation(
+            self.robot, [0.0, 0.0, 100.0], INIT_QUAT.tolist(), physicsClientId=cid
+        )
+        pb.performCollisionDetection(physicsClientId=cid)
+        pb.restoreState(self._initial_state, physicsClientId=cid)
 
     def reset_history(self) -> None:
         """Forget the latency history and the filter; the only reading is the default standing pose.
