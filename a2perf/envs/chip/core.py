@@ -110,7 +110,6 @@ class Floorplan:
         self.reference_x, self.reference_y = nl.x.copy(), nl.y.copy()
         if initial_fd:
             mixed = nl.copy()
-            mixed.fixed[:] = False
             FDPlacer(mixed, self.W, self.H, move_hard=True).run(MIXED_SCHEDULE)
             self.initial_x, self.initial_y = mixed.x.copy(), mixed.y.copy()
         else:

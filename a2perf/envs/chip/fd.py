@@ -64,7 +64,7 @@ class FDPlacer:
       netlist: the design; :meth:`run` moves its soft macros and stdcells (and hard macros when
         ``move_hard``) in place. Hard-macro orientations are read at construction.
       canvas_width, canvas_height: canvas in µm.
-      move_hard: also move hard macros (the mixed-size run).
+      move_hard: also move hard macros (the mixed-size run). Nodes with `fixed` set never move.
     """
 
     def __init__(
@@ -73,7 +73,7 @@ class FDPlacer:
         self.netlist = netlist
         self.W, self.H = float(canvas_width), float(canvas_height)
         kinds = (SOFT_MACRO, STDCELL, HARD_MACRO) if move_hard else (SOFT_MACRO, STDCELL)
-        self.movable = np.isin(netlist.kind, kinds)
+        self.movable = np.isin(netlist.kind, kinds) & ~netlist.fixed
         self.movable_idx = np.flatnonzero(self.movable)
         ptr, nodes = netlist.net_ptr, netlist.net_nodes
         sizes = np.diff(ptr)
