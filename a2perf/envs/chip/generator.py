@@ -281,14 +281,19 @@ def _generate(spec: DesignSpec, seed: int, name: str) -> tuple[Netlist, PlcHeade
             hard_ids.append(m)
             hard_pos.append(pos)
             ins, outs = [], []
+            edges = rng.integers(4, size=spec.hard_pins)
+            us = rng.uniform(-0.5, 0.5, spec.hard_pins)
+            px = np.select([edges < 2, edges == 2], [us * w, np.full(spec.hard_pins, -w / 2)], w / 2).round(3)
+            py = np.select(
+                [edges == 0, edges == 1],
+                [np.full(spec.hard_pins, -h / 2), np.full(spec.hard_pins, h / 2)],
+                us * h,
+            ).round(3)
             for j in range(spec.hard_pins):
-                edge = rng.integers(4)
-                u = rng.uniform(-0.5, 0.5)
-                dx, dy = [(u * w, -h / 2), (u * w, h / 2), (-w / 2, u * h), (w / 2, u * h)][edge]
                 is_in = j % 2 == 0
                 p = b.add(
                     f"mem_{i}/{'in' if is_in else 'out'}_{j // 2}", HARD_PIN, pos[0], pos[1],
-                    parent=m, dx=round(dx, 3), dy=round(dy, 3),
+                    parent=m, dx=float(px[j]), dy=float(py[j]),
                 )  # fmt: skip
                 (ins if is_in else outs).append(p)
             hard_in.append(ins)
@@ -309,9 +314,10 @@ def _generate(spec: DesignSpec, seed: int, name: str) -> tuple[Netlist, PlcHeade
             soft_pos.append(pos)
             soft_in.append(b.add(f"Grp_{i}/Pinput", SOFT_PIN, pos[0], pos[1], parent=m))
             outs = []
+            weights = 1.0 + rng.poisson(1.5, int(n_out[i]))
             for j in range(int(n_out[i])):
                 p = b.add(f"Grp_{i}/Poutput_single_{j}", SOFT_PIN, pos[0], pos[1], parent=m)
-                b.weight[p] = float(1 + rng.poisson(1.5))
+                b.weight[p] = float(weights[j])
                 outs.append(p)
             soft_out.append(outs)
     # Sink objects: hard macros, soft macros, output ports; located at the hidden placement.
@@ -343,26 +349,40 @@ def _generate(spec: DesignSpec, seed: int, name: str) -> tuple[Netlist, PlcHeade
     n_obj = len(objects_pos)
     nets: list[tuple[int, list[int]]] = []
     if n_obj > 1 and drivers:
+        # Each driver picks f distinct sinks uniformly among its 2f (at least 4) nearest objects
+        # (its own macro excluded), all drivers at once.
         kq = int(min(n_obj, 4 * spec.max_fanout + 1))
         _, near = tree.query(np.array([d[1] for d in drivers]), k=kq)
         near = np.asarray(near).reshape(len(drivers), -1)
-        for (pin, _, own), f, cand in zip(drivers, fan, near, strict=True):
-            cand = cand[cand != own]
-            pool = cand[: max(2 * int(f), 4)]
-            chosen = rng.choice(pool, size=min(int(f), pool.size), replace=False)
-            sinks = []
-            for o in chosen:
-                kind, ref = object_kind[o], object_ref[o]
-                if kind == 0:
-                    ins = hard_in[ref]
-                    if not ins:
-                        continue
-                    sinks.append(ins[int(rng.integers(len(ins)))])
-                elif kind == 1:
-                    sinks.append(soft_in[ref])
-                else:
-                    sinks.append(out_ports[ref])
-            nets.append((pin, sinks))
+        own = np.array([d[2] for d in drivers])
+        valid = near != own[:, None]
+        rank = np.cumsum(valid, axis=1)
+        pool = np.maximum(2 * fan, 4)
+        valid &= rank <= pool[:, None]
+        keys = np.where(valid, rng.random(near.shape), np.inf)
+        order = np.argsort(keys, axis=1)[:, : spec.max_fanout]
+        chosen = np.take_along_axis(near, order, axis=1)
+        take = (np.arange(chosen.shape[1])[None, :] < fan[:, None]) & np.take_along_axis(valid, order, axis=1)
+        kind_of = np.asarray(object_kind)[chosen]
+        ref_of = np.asarray(object_ref)[chosen]
+        sink = np.full(chosen.shape, -1, np.int64)
+        width = max((len(v) for v in hard_in), default=0)
+        if width:
+            table = np.full((len(hard_in), width), -1, np.int64)
+            counts = np.zeros(len(hard_in), np.int64)
+            for k, ins in enumerate(hard_in):
+                table[k, : len(ins)] = ins
+                counts[k] = len(ins)
+            hard_ref = np.where(kind_of == 0, ref_of, 0)
+            pick = (rng.random(chosen.shape) * np.maximum(counts[hard_ref], 1)).astype(np.int64)
+            sink = np.where(kind_of == 0, table[hard_ref, pick], sink)
+        if soft_in:
+            sink = np.where(kind_of == 1, np.asarray(soft_in)[np.where(kind_of == 1, ref_of, 0)], sink)
+        if out_ports:
+            sink = np.where(kind_of == 2, np.asarray(out_ports)[np.where(kind_of == 2, ref_of, 0)], sink)
+        take &= sink >= 0
+        for (pin, _, _), row, mask in zip(drivers, sink.tolist(), take.tolist(), strict=True):
+            nets.append((pin, [v for v, m in zip(row, mask, strict=True) if m]))
     netlist = b.build(nets, canvas=(W, H), block=name)
     header = PlcHeader(columns=spec.grid_cols, rows=spec.grid_rows, width=W, height=H, block=name)
     if spec.num_hard:
