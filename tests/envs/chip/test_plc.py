@@ -81,3 +81,24 @@ def test_unknown_or_pin_index(data_dir):
 def test_fuzz(text):
     with contextlib.suppress(ChipFormatError):
         parse_plc(text, "fuzz")
+
+
+def test_ariane133_legalized_placement(ariane133):
+    """The second placement: every macro moves, ports stay, hard macros do not overlap."""
+    from a2perf.envs.chip.cost import CostModel
+    from a2perf.envs.chip.design import config_for
+    from a2perf.envs.chip.fd import overlapping_pairs
+
+    netlist, _ = ariane133
+    n = netlist.copy()
+    p = read_plc(ARIANE133 / "legalized.plc")
+    assert p.header.wirelength is None  # cost lines removed on purpose
+    apply_placement(n, p)
+    macros = np.concatenate([n.hard_macros, n.soft_macros])
+    assert np.all((n.x[macros] != netlist.x[macros]) | (n.y[macros] != netlist.y[macros]))
+    np.testing.assert_array_equal(n.x[n.ports], netlist.x[n.ports])
+    h = n.hard_macros
+    a, _ = overlapping_pairs(n.x[h], n.y[h], n.width[h] / 2, n.height[h] / 2, tol=1e-6)
+    assert a.size == 0
+    cost = CostModel(n, config_for(n, p.header)).evaluate()
+    assert 0 < cost.proxy_cost < 2 and cost.wirelength > 3219216.090
