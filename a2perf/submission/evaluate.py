@@ -48,12 +48,13 @@ from typing import Any
 import numpy as np
 
 from a2perf.baselines.tasks import Task
-from a2perf.errors import A2PerfError, ConfigError
+from a2perf.errors import A2PerfError, ConfigError, DataNotFoundError
 from a2perf.metrics.monitor import SystemMonitor
 from a2perf.results.io import save_result
 from a2perf.results.manifest import build_manifest
 from a2perf.results.schema import (
     Aggregates,
+    DataCost,
     Generalization,
     LatencyResult,
     LearningCurve,
@@ -386,6 +387,45 @@ def training_reliability(curves: Sequence[LearningCurve]) -> TrainingReliability
     )
 
 
+def dataset_data_cost(dataset_ids: Sequence[str]) -> DataCost:
+    """Data cost of the Minari datasets a submission declares, read from what a2perf recorded.
+
+    Args:
+      dataset_ids: local Minari dataset ids built by ``a2perf dataset build``.
+
+    Returns:
+      DataCost; several datasets add up (energies, steps, episodes; sources concatenated).
+
+    Raises:
+      DataNotFoundError: a dataset is not in the local Minari store or has no data-cost file.
+    """
+    import minari
+
+    from a2perf.baselines.datasets import read_data_cost
+
+    local = set(minari.list_local_datasets())
+    costs = []
+    for dataset_id in dataset_ids:
+        if dataset_id not in local:
+            raise DataNotFoundError(
+                f"dataset {dataset_id!r} listed in submission.yaml is not in the local Minari store "
+                "(MINARI_DATASETS_PATH); build it with `a2perf dataset build`"
+            )
+        path = Path(minari.load_dataset(dataset_id, download=False).spec.data_path).parent
+        costs.append(read_data_cost(path))
+    if len(costs) == 1:
+        return costs[0]
+    a2perf_parts = [c.a2perf_energy_kwh for c in costs]
+    return DataCost(
+        energy_kwh=sum(c.energy_kwh for c in costs),
+        a2perf_energy_kwh=None if any(x is None for x in a2perf_parts) else sum(a2perf_parts),
+        env_steps=sum(c.env_steps for c in costs),
+        episodes=sum(c.episodes for c in costs),
+        sources=[src for c in costs for src in c.sources],
+        energy_mode=" | ".join(sorted({c.energy_mode for c in costs})),
+    )
+
+
 def _generalization(task_returns: dict[str, list[list[float]]], tasks: list[Task]) -> Generalization:
     from a2perf.metrics.generalization import a2perf_generalization
 
@@ -417,6 +457,7 @@ def run_evaluation(
     config: EvaluationConfig,
     env_kwargs: dict[str, Any] | None = None,
     on_progress: ProgressCallback | None = None,
+    data_cost: DataCost | None = None,
 ) -> RunResult:
     """Run every requested phase for every seed; never raises for submission misbehaviour."""
     from a2perf.baselines.tasks import task_of
@@ -505,6 +546,8 @@ def run_evaluation(
         update: dict[str, Any] = {"training_reliability": training_reliability(curves) if curves else None}
         if "generalization" in phases and tasks:
             update["generalization"] = _generalization(task_returns, tasks)
+        if data_cost is not None:
+            update["data_cost"] = data_cost
         aggregates = aggregates.model_copy(update=update)
     return RunResult(
         name=meta.name,
@@ -571,6 +614,7 @@ def evaluate_submission(
             f"{env_id} is in domain {domain!r} but submission.yaml lists domains {meta.domains}; add {domain!r}"
         )
     task_list = select_tasks(env_id, {}, list(tasks) if tasks else None) if "generalization" in phases else []
+    data_cost = dataset_data_cost(meta.datasets) if meta.datasets else None
     make_env(env_id).close()  # an unknown id fails here, before anything runs
     for task in task_list:
         make_env(task.env_id, task.env_kwargs).close()
@@ -583,6 +627,7 @@ def evaluate_submission(
         tasks=task_list,
         config=config,
         on_progress=on_progress,
+        data_cost=data_cost,
     )
     path = Path(out) if out is not None else Path(submission_dir) / "a2perf-results" / f"{env_id}.json"
     return save_result(result, path)

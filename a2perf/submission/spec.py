@@ -58,6 +58,8 @@ class SubmissionMeta(BaseModel):
       licence: licence of the submission code, e.g. ``Apache-2.0``.
       contact: e-mail address or URL of the maintainers.
       description: optional free text.
+      datasets: Minari dataset ids (built by ``a2perf dataset build``) the submission trains
+        from; the harness reports their recorded data cost.
       train_kwargs: extra keyword arguments for ``train`` (typed YAML values).
       inference_kwargs: extra keyword arguments for ``load_policy``.
     """
@@ -71,6 +73,7 @@ class SubmissionMeta(BaseModel):
     licence: NonEmpty
     contact: NonEmpty
     description: str = ""
+    datasets: list[NonEmpty] = Field(default_factory=list)
     train_kwargs: dict[str, Any] = Field(default_factory=dict)
     inference_kwargs: dict[str, Any] = Field(default_factory=dict)
 
@@ -98,6 +101,7 @@ _FIELD_HINTS = {
     "licence": "a licence id, e.g. licence: Apache-2.0",
     "contact": "an e-mail address or URL",
     "description": "a string",
+    "datasets": "a list of Minari dataset ids, e.g. datasets: [CircuitTraining-ToyMacro-expert-v0]",
     "train_kwargs": "a mapping of keyword arguments for train()",
     "inference_kwargs": "a mapping of keyword arguments for load_policy()",
 }
