@@ -11,12 +11,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal
 
 from rich.table import Table
 from rich.text import Text
 
-from a2perf.errors import ConfigError
+from a2perf.errors import ConfigError, DataNotFoundError
 from a2perf.leaderboard.rows import COLUMNS, Column, group_results, leaderboard_row, sort_key_best_return
 from a2perf.results.schema import RunResult
 
@@ -150,3 +151,30 @@ def rich_tables(results: Sequence[RunResult]) -> list[Table]:
             )
         tables.append(table)
     return tables
+
+
+def write_export(paths: Sequence[Path], fmt: str, out: Path | None = None) -> str:
+    """Load every result under ``paths`` strictly and export the tables; write ``out`` atomically.
+
+    Args:
+      paths: result files or folders (recursive); see
+        :func:`a2perf.leaderboard.site.load_leaderboard_results` (older schema versions raise).
+      fmt: ``csv``, ``markdown`` or ``latex``.
+      out: file to write; None only returns the text.
+
+    Returns:
+      The exported text.
+
+    Raises:
+      SchemaError, DataNotFoundError, ConfigError: bad input; nothing is written.
+    """
+    from a2perf.leaderboard.site import load_leaderboard_results
+    from a2perf.results.io import atomic_write_text
+
+    items, _ = load_leaderboard_results(paths)
+    if not items:
+        raise DataNotFoundError(f"no a2perf result files in {', '.join(map(str, paths))}")
+    text = export_tables([item.result for item in items], fmt)
+    if out is not None:
+        atomic_write_text(Path(out), text)
+    return text

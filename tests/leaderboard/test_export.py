@@ -62,3 +62,18 @@ def test_rich_tables_keep_markup_literal():
     tables = rich_tables([make_result("[red]x[/red]")])
     assert len(tables) == 1
     assert tables[0].columns[1].header.plain == "[red]x[/red]"
+
+
+def test_write_export_is_strict_and_atomic(results_dir, tmp_path):
+    from a2perf.errors import SchemaError
+    from a2perf.leaderboard.export import write_export
+
+    out = tmp_path / "board.md"
+    text = write_export([results_dir], "markdown", out)
+    assert out.read_text() == text and text.count("### ") == 2
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "old.json").write_text('{"schema_version": 0, "name": "x"}')
+    with pytest.raises(SchemaError, match="schema_version 0 is not supported"):
+        write_export([bad], "csv", out)
+    assert out.read_text() == text
