@@ -50,6 +50,18 @@ _FOOT_LINK_IDS = END_EFFECTOR_LINK_IDS
 _CONTACT_OK = frozenset(END_EFFECTOR_LINK_IDS)
 
 
+def _blend(newer: tuple, older: tuple, alpha: float) -> tuple:
+    """Linear blend of two joint-state history entries (positions only), ``alpha`` toward ``older``."""
+    a = 1.0 - alpha
+    return tuple((a * x[0] + alpha * y[0],) for x, y in zip(newer, older, strict=True))
+
+
+def _wrapped(entry: tuple) -> tuple:
+    """History entry with positions whose motor angle is wrapped to [-pi, pi) (for the clip)."""
+    u = np.array([x[0] for x in entry])
+    return tuple((x,) for x in urdf_from_motor(wrap_angle(motor_from_urdf(u))).tolist())
+
+
 def butterworth_coefficients(cutoff_hz: float, sample_hz: float) -> tuple[np.ndarray, np.ndarray]:
     """2nd-order Butterworth low-pass (bilinear transform with pre-warping), returns (b (3,), a (3,))."""
     k = math.tan(math.pi * cutoff_hz / sample_hz)
@@ -158,7 +170,9 @@ class LaikagoSim:
         self._kp = KP.tolist()
         self._kd = KD.tolist()
         self.physics_time = 0.0
-        """Seconds spent inside stepSimulation since construction (for the benchmark)."""
+        """Seconds spent inside stepSimulation since construction, as measured by :attr:`clock`."""
+        self.clock = time.perf_counter
+        """Clock for :attr:`physics_time`; the benchmark sets ``time.thread_time`` (CPU seconds)."""
         self._initial_state = pybullet.saveState(physicsClientId=cid)
         self.reset_history()
 
@@ -210,9 +224,8 @@ class LaikagoSim:
         This is the original's reset (spec §2 "stale" reading): the history is filled while the robot is
         still in the default pose, before the reference-state init moves it.
         """
-        self._hist_q: list[tuple[float, ...]] = [tuple(DEFAULT_JOINT_ANGLES.tolist())]
+        self._hist_q: list[tuple] = [tuple((u, 0.0) for u in DEFAULT_JOINT_ANGLES.tolist())]
         self._hist_base: list[tuple | None] = [(tuple(INIT_QUAT.tolist()), (0.0, 0.0, 0.0))]
-        self._last_v: tuple[float, ...] = (0.0,) * NUM_MOTORS
         self._filter_x: np.ndarray | None = None
         self._filter_y: np.ndarray | None = None
         self._last_filtered: np.ndarray | None = None
@@ -276,10 +289,8 @@ class LaikagoSim:
     def _delayed_joints(self) -> tuple[float, ...]:
         hq = self._hist_q
         i, j, alpha = self._delayed_index(len(hq))
-        if alpha == 0.0:
-            return hq[i]
-        a = 1.0 - alpha
-        return tuple(a * x + alpha * y for x, y in zip(hq[i], hq[j], strict=True))
+        entry = hq[i] if alpha == 0.0 else _blend(hq[i], hq[j], alpha)
+        return tuple(x[0] for x in entry)
 
     def delayed_motor_angles(self) -> np.ndarray:
         """Latency-delayed measured motor angles, wrapped to [-pi, pi), shape (12,)."""
@@ -333,6 +344,7 @@ class LaikagoSim:
         self._run_substeps(targets)
 
     def _run_substeps(self, targets: list[list[float]]) -> None:
+        """33 x (clip, PD, stepSimulation, read joints). History entries are pybullet joint-state tuples."""
         pb = self._pb
         cid, rid, jids = self.client, self.robot, self._joint_ids
         get_states = pb.getJointStates
@@ -341,13 +353,12 @@ class LaikagoSim:
         get_pose = pb.getBasePositionAndOrientation
         get_vel = pb.getBaseVelocity
         torque_mode = pb.TORQUE_CONTROL
-        clock = time.perf_counter
+        clock = self.clock
         hq, hb = self._hist_q, self._hist_base
         n, alpha = self._lat_n, self._lat_alpha
         kp, kd = self._kp, self._kd
         lim = MAX_MOTOR_ANGLE_CHANGE
         record_from = ACTION_REPEAT - (n + 2) if n + 2 < ACTION_REPEAT else 0
-        v = self._last_v
         phys = 0.0
         for i in range(ACTION_REPEAT):
             length = len(hq)
@@ -356,37 +367,32 @@ class LaikagoSim:
             elif alpha == 0.0:
                 ud = hq[length - 1 - n]
             else:
-                ud = tuple(
-                    (1.0 - alpha) * a + alpha * b
-                    for a, b in zip(hq[length - 1 - n], hq[length - 2 - n], strict=True)
-                )
+                ud = _blend(hq[length - 1 - n], hq[length - 2 - n], alpha)
             if (
-                ud[1] > _HIP_WRAP
-                or ud[4] > _HIP_WRAP
-                or ud[7] > _HIP_WRAP
-                or ud[10] > _HIP_WRAP
-                or ud[2] < _KNEE_WRAP
-                or ud[5] < _KNEE_WRAP
-                or ud[8] < _KNEE_WRAP
-                or ud[11] < _KNEE_WRAP
+                ud[1][0] > _HIP_WRAP
+                or ud[4][0] > _HIP_WRAP
+                or ud[7][0] > _HIP_WRAP
+                or ud[10][0] > _HIP_WRAP
+                or ud[2][0] < _KNEE_WRAP
+                or ud[5][0] < _KNEE_WRAP
+                or ud[8][0] < _KNEE_WRAP
+                or ud[11][0] < _KNEE_WRAP
             ):
-                ud = tuple(urdf_from_motor(wrap_angle(motor_from_urdf(np.array(ud)))).tolist())
-            q = hq[-1]
+                ud = _wrapped(ud)
             tau = [
-                p * ((t if -lim <= t - c <= lim else (c + lim if t > c else c - lim)) - qj) - d * vj
-                for t, c, qj, vj, p, d in zip(targets[i], ud, q, v, kp, kd, strict=True)
+                p * ((t if -lim <= t - (c := sd[0]) <= lim else (c + lim if t > c else c - lim)) - s[0])
+                - d * s[1]
+                for t, sd, s, p, d in zip(targets[i], ud, hq[-1], kp, kd)  # noqa: B905 (hot loop)
             ]
             set_control(rid, jids, torque_mode, forces=tau, physicsClientId=cid)
             t0 = clock()
             step_sim(physicsClientId=cid)
             phys += clock() - t0
-            q, v, _, _ = zip(*get_states(rid, jids, physicsClientId=cid), strict=True)
-            hq.append(q)
+            hq.append(get_states(rid, jids, physicsClientId=cid))
             if i >= record_from:
                 hb.append((get_pose(rid, physicsClientId=cid)[1], get_vel(rid, physicsClientId=cid)[1]))
             else:
                 hb.append(None)
-        self._last_v = v
         self.physics_time += phys
         if len(hq) > _HISTORY_KEEP:
             del hq[:-_HISTORY_KEEP]
@@ -395,7 +401,8 @@ class LaikagoSim:
     # ---------------------------------------------------------------- reading
     def joint_state(self) -> tuple[np.ndarray, np.ndarray]:
         """True URDF joint angles and rates (12,) after the last physics step."""
-        return np.array(self._hist_q[-1]), np.array(self._last_v)
+        states = self._hist_q[-1]
+        return np.array([x[0] for x in states]), np.array([x[1] for x in states])
 
     def base_state(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """True base CoM position (3,), orientation xyzw (4,), world linear (3,) and angular (3,) velocity."""
@@ -417,9 +424,7 @@ class LaikagoSim:
     def refresh_reading(self) -> None:
         """Append a reading of the current true state to the history (used when fixing the stale obs)."""
         pb, cid, rid = self._pb, self.client, self.robot
-        q, v, _, _ = zip(*pb.getJointStates(rid, self._joint_ids, physicsClientId=cid), strict=True)
-        self._hist_q.append(q)
-        self._last_v = v
+        self._hist_q.append(pb.getJointStates(rid, self._joint_ids, physicsClientId=cid))
         self._hist_base.append(
             (
                 pb.getBasePositionAndOrientation(rid, physicsClientId=cid)[1],

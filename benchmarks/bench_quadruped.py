@@ -1,0 +1,165 @@
+"""Quadruped benchmark: env step cost against bare physics, vector-env scaling, memory per process.
+
+Figures (JSON):
+- ``single``: one ``QuadrupedLocomotion-Trot-v0`` env (test mode) driven by a reference-tracking
+  policy, through ``gymnasium.make``. ``env_steps_per_s`` (wall and CPU), the physics inside those
+  steps (time spent in the 33 ``stepSimulation`` calls of each step, measured in the same run), and
+  ``bare_physics_ms_per_step``: 33 ``stepSimulation`` calls on the same robot, restored to states
+  recorded during the run (no env code at all). ``overhead`` = (env step - physics) / physics, target
+  <= 0.10; the original spends ~0.7 (40% of its step outside physics, ~140 steps/s).
+- ``vector``: ``AsyncVectorEnv`` with 1 and 2 worker processes, total env steps per wall second;
+  target ``speedup`` >= 1.8 on 2 cores.
+- ``memory``: resident set size of each worker process after its episodes; target <= 150 MB.
+
+Timing on a shared machine is noisy: every figure is the median of several repeats, and the CPU-time
+figures (``*_cpu``) are robust to other load.
+
+Environment variables: ``A2PERF_BENCH_QUICK=1`` shrinks every budget (for a smoke run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+
+import numpy as np
+
+QUICK = os.environ.get("A2PERF_BENCH_QUICK") == "1"
+ENV_ID = "QuadrupedLocomotion-Trot-v0"
+STEPS = 100 if QUICK else 600
+REPEATS = 2 if QUICK else 5
+VEC_STEPS = 60 if QUICK else 400
+M0 = np.array([0.0, 0.67, -1.25] * 4)
+DIRECTION = np.array([-1, 1, 1, 1, 1, 1, -1, 1, 1, 1, 1, 1], dtype=float)
+OFFSET = np.array([0.0, -0.6, 0.66] * 4)
+
+
+def tracking_action(obs: np.ndarray) -> np.ndarray:
+    """Residual that commands the 1-step-ahead reference joints (obs[91:103], URDF angles); works batched."""
+    return (DIRECTION * (obs[..., 91:103] - OFFSET) - M0).astype(np.float32)
+
+
+def _single() -> dict:
+    import gymnasium as gym
+    import pybullet
+
+    import a2perf  # noqa: F401
+
+    env = gym.make(ENV_ID, mode="test")
+    sim = env.unwrapped._core.sim
+    walls, cpus, physics, bare = [], [], [], []
+    for rep in range(REPEATS):
+        obs, _ = env.reset(seed=rep)
+        actions = []
+        wall = cpu = 0.0
+        phys0 = sim.physics_time
+        states = []
+        steps = 0
+        for i in range(STEPS):
+            a = tracking_action(obs)
+            actions.append(a)
+            t0, c0 = time.perf_counter(), time.process_time()
+            obs, _, terminated, truncated, _ = env.step(a)
+            wall += time.perf_counter() - t0
+            cpu += time.process_time() - c0
+            steps += 1
+            if i % 20 == 0:
+                states.append(pybullet.saveState(physicsClientId=sim.client))
+            if terminated or truncated:
+                obs, _ = env.reset(seed=1000 + rep + i)
+        walls.append(wall / steps)
+        cpus.append(cpu / steps)
+        physics.append((sim.physics_time - phys0) / steps)
+        # bare physics on the same robot: restore recorded states, 33 stepSimulation calls each
+        t_bare = c_bare = 0.0
+        for s in states:
+            pybullet.restoreState(s, physicsClientId=sim.client)
+            t0, c0 = time.perf_counter(), time.process_time()
+            for _ in range(33):
+                pybullet.stepSimulation(physicsClientId=sim.client)
+            t_bare += time.perf_counter() - t0
+            c_bare += time.process_time() - c0
+            pybullet.removeState(s, physicsClientId=sim.client)
+        bare.append((t_bare / len(states), c_bare / len(states)))
+    env.close()
+    step_wall = statistics.median(walls)
+    step_cpu = statistics.median(cpus)
+    phys = statistics.median(physics)
+    bare_wall = statistics.median(b[0] for b in bare)
+    bare_cpu = statistics.median(b[1] for b in bare)
+    per_rep_overhead = [(w - p) / p for w, p in zip(walls, physics, strict=True)]
+    return {
+        "env_id": ENV_ID,
+        "steps_per_repeat": STEPS,
+        "repeats": REPEATS,
+        "env_steps_per_s": round(1.0 / step_wall, 1),
+        "env_steps_per_s_cpu": round(1.0 / step_cpu, 1),
+        "physics_ms_per_step_in_env": round(phys * 1e3, 3),
+        "env_ms_per_step": round(step_wall * 1e3, 3),
+        "bare_physics_ms_per_step": round(bare_wall * 1e3, 3),
+        "bare_physics_ms_per_step_cpu": round(bare_cpu * 1e3, 3),
+        "bare_physics_steps_per_s": round(1.0 / bare_wall, 1),
+        "overhead": round(statistics.median(per_rep_overhead), 4),
+        "overhead_vs_bare_cpu": round((step_cpu - bare_cpu) / bare_cpu, 4),
+        "target_overhead": 0.10,
+    }
+
+
+def _make_env():
+    import gymnasium as gym
+
+    import a2perf  # noqa: F401
+
+    return gym.make(ENV_ID, mode="test")
+
+
+def _vector(num_workers: int) -> tuple[float, list[float]]:
+    import gymnasium as gym
+    import psutil
+
+    envs = gym.vector.AsyncVectorEnv([_make_env] * num_workers)
+    try:
+        obs, _ = envs.reset(seed=list(range(num_workers)))
+        for _ in range(5):  # warm up the workers
+            obs, *_ = envs.step(tracking_action(obs))
+        t0 = time.perf_counter()
+        for _ in range(VEC_STEPS):
+            obs, *_ = envs.step(tracking_action(obs))
+        rate = num_workers * VEC_STEPS / (time.perf_counter() - t0)
+        rss = [p.memory_info().rss / 1e6 for p in psutil.Process().children() if p.is_running()]
+    finally:
+        envs.close()
+    return rate, rss
+
+
+def _vector_figures() -> dict:
+    ones, twos, rss = [], [], []
+    for _ in range(max(1, REPEATS - 2)):
+        r1, _ = _vector(1)
+        r2, m = _vector(2)
+        ones.append(r1)
+        twos.append(r2)
+        rss.extend(m)
+    return {
+        "vector": {
+            "workers_1_steps_per_s": round(statistics.median(ones), 1),
+            "workers_2_steps_per_s": round(statistics.median(twos), 1),
+            "speedup": round(statistics.median(twos) / statistics.median(ones), 3),
+            "target_speedup": 1.8,
+        },
+        "memory": {"worker_rss_mb_max": round(max(rss), 1) if rss else None, "target_rss_mb": 150},
+    }
+
+
+def main() -> dict:
+    """Run every measurement and return the figures."""
+    out = {"single": _single()}
+    out.update(_vector_figures())
+    out["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
