@@ -190,7 +190,7 @@ class CostModel:
         self.entry_dx = np.where(hard_pin, netlist.x_offset[nodes], 0.0)
         self.entry_dy = np.where(hard_pin, netlist.y_offset[nodes], 0.0)
         self.has_offsets = bool(np.any(self.entry_dx) or np.any(self.entry_dy))
-        used = np.unique(nodes)
+        used = np.flatnonzero(np.bincount(nodes, minlength=netlist.num_nodes))
         self.pin_nodes = used[netlist.parent[used] >= 0]
         self.pin_parent = netlist.parent[self.pin_nodes]
         hard_pins = netlist.kind[self.pin_nodes] == HARD_PIN
@@ -331,9 +331,10 @@ class CostModel:
             cell3 = ucell[three].reshape(-1, 3)  # ascending flat id = sorted by (row, col)
             w = weight[unet[three][::3]]
             rr, cc = np.divmod(cell3, C)
-            order = np.argsort(cc * R + rr, axis=1, kind="stable")  # sorted by (col, row)
-            r1, r2, r3 = (np.take_along_axis(rr, order, 1)[:, i] for i in range(3))
-            c1, c2, c3 = (np.take_along_axis(cc, order, 1)[:, i] for i in range(3))
+            by_col = np.sort(cc * R + rr, axis=1)  # sorted by (col, row)
+            c_sorted, r_sorted = np.divmod(by_col, R)
+            r1, r2, r3 = r_sorted[:, 0], r_sorted[:, 1], r_sorted[:, 2]
+            c1, c2, c3 = c_sorted[:, 0], c_sorted[:, 1], c_sorted[:, 2]
             rule1 = (c1 < c2) & (c2 < c3) & (np.minimum(r1, r3) < r2) & (r2 < np.maximum(r1, r3))
             rule2 = ~rule1 & (c2 == c3) & (c1 < c2) & (r1 < np.minimum(r2, r3))
             rule3 = ~rule1 & ~rule2 & (r2 == r3)
