@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from a2perf.envs.chip.cost import CostConfig
 from a2perf.envs.chip.netlist import Netlist, read_netlist
 from a2perf.envs.chip.plc import PlcHeader, apply_placement, read_plc
@@ -63,4 +65,6 @@ def load_design(
         placement = read_plc(Path(placement_file))
         apply_placement(netlist, placement)
         header = placement.header
+        if header.blockages:  # the later file wins, as in Circuit Training's comment reader
+            netlist.blockages = np.asarray(header.blockages, np.float64).reshape(-1, 5)
     return netlist, config_for(netlist, header, **overrides), header

@@ -39,6 +39,7 @@ _HEADER = {
     "wirelength_cost": re.compile(rf"#\s*Wirelength cost\s*:\s*{_NUM}"),
     "congestion_cost": re.compile(rf"#\s*Congestion cost\s*:\s*{_NUM}"),
     "density_cost": re.compile(rf"#\s*Density cost\s*:\s*{_NUM}"),
+    "blockage": re.compile(rf"#\s*Blockage\s*:\s*{_NUM}\s+{_NUM}\s+{_NUM}\s+{_NUM}\s+{_NUM}"),
     "block": re.compile(r"#\s*Block\s*:\s*(\S+)"),
 }
 _PLACEABLE = (HARD_MACRO, SOFT_MACRO, PORT, STDCELL)
@@ -63,6 +64,7 @@ class PlcHeader:
     wirelength_cost: float | None = None
     congestion_cost: float | None = None
     density_cost: float | None = None
+    blockages: list[tuple[float, float, float, float, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -180,6 +182,13 @@ def _header_line(h: PlcHeader, line: str, source: str, lineno: int) -> None:
             continue
         if key == "block":
             h.block = m.group(1)
+        elif key == "blockage":
+            v = tuple(_number(g, source, lineno, "blockage") for g in m.groups())
+            if v[2] <= v[0] or v[3] <= v[1]:
+                raise ChipFormatError(
+                    f"{source} line {lineno}: blockage {line!r}; expected minx miny maxx maxy rate"
+                )
+            h.blockages.append(v)  # type: ignore[arg-type]
         elif key == "grid":
             c = _number(m.group(1), source, lineno, "Columns")
             r = _number(m.group(2), source, lineno, "Rows")

@@ -8,8 +8,9 @@ from typing import Any
 def generalization_tasks() -> list[dict[str, Any]]:
     """Env id + kwargs of each generalization task.
 
-    Toy, the synthetic presets at two seeds each, and Circuit Training's Ariane when its netlist has
-    been downloaded (``a2perf data download circuit``).
+    Toy, the synthetic presets at two seeds each, and, when downloaded with
+    ``a2perf data download circuit``, Circuit Training's Ariane (``<cache>/circuit/ariane/``) and
+    TILOS's Ariane133-NG45 (``<cache>/circuit/ariane133_ng45/``, run through the Ariane env class).
 
     Returns:
       [{"env_id": str, "kwargs": dict}, ...]
@@ -24,4 +25,9 @@ def generalization_tasks() -> list[dict[str, Any]]:
 
     if default_data_file("ariane/netlist.pb.txt") is not None:
         tasks.append({"env_id": "CircuitTraining-Ariane-v0", "kwargs": {}})
+    ng45 = default_data_file("ariane133_ng45/netlist.pb.txt")
+    plc = default_data_file("ariane133_ng45/initial.plc")
+    if ng45 is not None and plc is not None:
+        kwargs = {"netlist_file": str(ng45), "init_placement": str(plc)}
+        tasks.append({"env_id": "CircuitTraining-Ariane-v0", "kwargs": kwargs})
     return tasks

@@ -232,3 +232,17 @@ def test_fake_net_heatmap_in_observation():
     assert heat[r, c] == pytest.approx(1.0, abs=1e-5) and heat.min() == 0.0
     assert env.fp.current == mr
     assert ml != mr
+
+
+def test_plc_blockage_blocks_the_mask(tmp_path, data_dir):
+    plc = tmp_path / "blocked.plc"
+    plc.write_text(
+        "# Columns : 20  Rows : 10\n# Width : 200.0  Height : 100.0\n# Blockage : 0 0 100 100 1.0\n"
+    )
+    env = CircuitEnv(
+        preset=None, netlist_file=data_dir / "toy_macro_stdcell" / "netlist.pb.txt", init_placement=plc
+    )
+    obs, _ = env.reset(seed=0)
+    mask = obs["mask"].reshape(10, 20)
+    # a 30-wide macro centred at x must satisfy x - 15 >= 100: columns with centre >= 115
+    assert not mask[:, :11].any() and mask[:, 11:].any()

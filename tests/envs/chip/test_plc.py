@@ -102,3 +102,10 @@ def test_ariane133_legalized_placement(ariane133):
     assert a.size == 0
     cost = CostModel(n, config_for(n, p.header)).evaluate()
     assert 0 < cost.proxy_cost < 2 and cost.wirelength > 3219216.090
+
+
+def test_blockage_lines():
+    p = parse_plc("# Blockage : 0 0 10 20 1.0\n# Block : blk\n", "b.plc")
+    assert p.header.blockages == [(0.0, 0.0, 10.0, 20.0, 1.0)] and p.header.block == "blk"
+    with pytest.raises(ChipFormatError, match="line 1"):
+        parse_plc("# Blockage : 10 0 0 20 1.0\n", "b.plc")
