@@ -15,8 +15,8 @@ How the numbers are produced (and why the submission cannot write its own):
   child (the submission is only called through ``preprocess_observation``/``infer_once``).
 - Latency: the child times each ``infer_once`` call with a clock bound before the submission was
   imported. The timed block is framed by two messages that this process time-stamps with its own
-  clock; if the reported per-call times add up to less than 75% of that span (minus 50 ms of
-  slack) the result fails as "latency timings disagree with the harness clock". This guards
+  clock; if the reported per-call times add up to less than 75% of that span minus 200 ms of
+  slack, the result fails as "latency timings disagree with the harness clock". This guards
   against accidental and casual manipulation; code running inside the child could still forge
   anything the child reports, which the cross-check bounds but cannot rule out.
 - Training: env steps and the returns of finished training episodes are counted by a wrapper the
@@ -70,8 +70,8 @@ from a2perf.submission.validate import require_valid
 PHASES = ("train", "inference", "generalization")
 LATENCY_SLACK_FRACTION = 0.25
 """Reported latencies may add up to this fraction less than the parent-observed span..."""
-LATENCY_SLACK_S = 0.05
-"""... plus this many seconds (pipe transit and thread wake-up)."""
+LATENCY_SLACK_S = 0.2
+"""... plus this many seconds (pipe transit, thread wake-up, a busy machine)."""
 CURVE_POINTS = 50
 """Maximum number of points of a learning curve binned from training episodes."""
 

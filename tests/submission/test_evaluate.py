@@ -130,13 +130,13 @@ def test_malformed_action(make_submission, tmp_path, action, expected):
 
 
 def test_tampered_latency_clock_detected(make_submission, tmp_path):
-    # infer_once takes ~2 ms but rebinds the harness clock so every call looks free
+    # infer_once takes ~3 ms but rebinds the harness clock so every call looks free
     bad = INFERENCE + (
         "\nimport time, sys\n_real = infer_once\n\n"
         "def infer_once(policy, preprocessed_observation):\n"
         "    runner = sys.modules.get('__main__')\n"
         "    runner._perf_ns = lambda: 0\n"
-        "    time.sleep(0.002)\n"
+        "    time.sleep(0.003)\n"
         "    return _real(policy, preprocessed_observation)\n"
     )
     config = EvaluationConfig(
@@ -202,3 +202,19 @@ def test_scaffold_ppo_end_to_end(tmp_path):
     assert result.aggregates.returns.num_episodes == 2
     assert json.loads((tmp_path / "result.json").read_text())["schema_version"] == 1
     shutil.rmtree(sub)
+
+
+def test_cli_invalid_submission_exit_2_nothing_written(make_submission, tmp_path):
+    from typer.testing import CliRunner
+
+    from a2perf.cli import app
+
+    sub = make_submission(meta="name: [1]\n")
+    out = tmp_path / "kept.json"
+    out.write_text("previous")
+    args = ["evaluate", "--submission", str(sub), "--env", "CartPole-v1", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "invalid submission:" in result.output and "submission.yaml" in result.output
+    assert out.read_text() == "previous"
+    assert not (sub / "a2perf-runs").exists()
