@@ -7,8 +7,8 @@ Figures (JSON):
   every primitive once (~170 elements).
 - ``reset_ms`` (target median <= 30 ms) and ``browser_start_s`` (target <= 1.5 s, median of 3).
 - ``vector``: steps/s of ``AsyncVectorEnv`` with 2 envs vs 1 env (target >= 1.6x), random valid
-  actions drawn inside the workers; ``rss_mb_per_env``: RSS of one worker + its chromedriver and
-  Chromium processes.
+  actions drawn inside the workers; ``memory_mb_per_env``: RSS and PSS sums of one worker + its chromedriver
+  and Chromium processes. The 1-min load average is recorded (the machine may be shared).
 - ``levels``: per level, the valid-action random agent's success rate over ``EPISODES`` browser
   episodes (seeds 0..EPISODES-1 over all 100 designs) and the level's stored mean difficulty score;
   ``oracle``: successes of the oracle on every shipped design (one episode each).
@@ -63,24 +63,25 @@ def _make(seed: int):
     return thunk
 
 
-def _tree_rss_mb(pids: list[int]) -> float:
+def _tree_memory_mb(pids: list[int]) -> tuple[float, float]:
+    """(RSS sum, PSS sum) in MiB of processes and their descendants (PSS shares pages fairly)."""
     seen: dict[int, psutil.Process] = {}
     for pid in pids:
-        try:
+        with contextlib.suppress(psutil.Error):
             p = psutil.Process(pid)
             seen[p.pid] = p
             for c in p.children(recursive=True):
                 seen[c.pid] = c
-        except psutil.Error:
-            pass
-    total = 0
+    rss = pss = 0
     for p in seen.values():
         with contextlib.suppress(psutil.Error):
-            total += p.memory_info().rss
-    return total / 2**20
+            info = p.memory_full_info()
+            rss += info.rss
+            pss += getattr(info, "pss", info.rss)
+    return rss / 2**20, pss / 2**20
 
 
-def _vector_rate(n_envs: int, steps: int) -> tuple[float, float]:
+def _vector_rate(n_envs: int, steps: int) -> tuple[float, tuple[float, float]]:
     envs = gym.vector.AsyncVectorEnv([_make(100 + i) for i in range(n_envs)], context="fork")
     envs.reset(seed=0)
     actions = np.zeros(n_envs, dtype=np.int64)
@@ -91,9 +92,9 @@ def _vector_rate(n_envs: int, steps: int) -> tuple[float, float]:
         envs.step(actions)
     rate = steps * n_envs / (time.perf_counter() - t0)
     worker_pids = [p.pid for p in envs.processes]
-    rss = _tree_rss_mb(worker_pids) / n_envs
+    rss, pss = _tree_memory_mb(worker_pids)
     envs.close()
-    return rate, rss
+    return rate, (rss / n_envs, pss / n_envs)
 
 
 def _run_random(
@@ -114,7 +115,7 @@ def _run_random(
 
 
 def main() -> dict:
-    out: dict = {}
+    out: dict = {"loadavg_1min_start": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
     # browser start
     starts = []
     for _ in range(3):
@@ -194,7 +195,12 @@ def main() -> dict:
         "steps_per_s_2": round(r2, 1),
         "speedup": round(r2 / r1, 3),
     }
-    out["rss_mb_per_env"] = round((rss1 + rss2) / 2, 1)
+    out["memory_mb_per_env"] = {
+        "rss_sum": round((rss1[0] + rss2[0]) / 2, 1),
+        "pss_sum": round((rss1[1] + rss2[1]) / 2, 1),
+        "note": "worker + chromedriver + chromium processes; RSS double-counts shared pages, PSS does not",
+    }
+    out["loadavg_1min_end"] = round(os.getloadavg()[0], 2)
     out["targets"] = {
         "step_median_le_8ms": out["step_ms"]["median"] <= 8.0,
         "step_p99_le_20ms": out["step_ms"]["p99"] <= 20.0,
