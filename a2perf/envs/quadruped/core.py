@@ -243,7 +243,13 @@ class QuadrupedCore:
         info = self._info()
         if reason is not None:
             info["termination_reason"] = reason
-        return StepResult(self._observation(), reward, terminated, truncated, info)
+        obs = self._observation()
+        if not np.isfinite(obs).all():
+            self._needs_reset = True
+            raise RuntimeError(
+                "the pybullet simulation diverged (non-finite state); call reset() (this is a bug, please report it)"
+            )
+        return StepResult(obs, reward, terminated, truncated, info)
 
     def render(self, width: int = 480, height: int = 360) -> np.ndarray:
         """RGB frame (height, width, 3) following the robot."""

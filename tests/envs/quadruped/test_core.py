@@ -90,3 +90,13 @@ def test_train_mode_randomisation_is_seeded(data_dir):
         assert 0.8 <= d1.base_mass_ratio <= 1.2 and 0.0 <= d1.latency <= 0.04
     finally:
         c.close()
+
+
+def test_randomizer_can_be_forced_in_test_mode(data_dir):
+    c = QuadrupedCore(load_clip(clip_path("pace")), mode="test", enable_randomizer=True)
+    try:
+        c.reset(np.random.default_rng(2))
+        assert c.episode_length == 600
+        assert c.sim.dynamics.motor_strength != (1.0,) * 12
+    finally:
+        c.close()

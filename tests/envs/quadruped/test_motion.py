@@ -143,3 +143,13 @@ def test_clip_is_immutable():
     with pytest.raises(ValueError):
         c.frames[0, 0] = 1.0
     assert isinstance(c, MotionClip)
+
+
+def test_deepmimic_layout_errors():
+    row = [0.1, 0, 0, 0.4, 1, 0, 0, 0, *([0.0] * 12)]
+    with pytest.raises(SchemaError, match="Loop is 'bounce'"):
+        clip_from_dict({"Loop": "bounce", "Frames": [row, row]})
+    with pytest.raises(SchemaError, match="frame 1 has 19 values, expected 20"):
+        clip_from_dict({"Loop": "wrap", "Frames": [row, row[:-1]]})
+    with pytest.raises(SchemaError, match="frame duration is not positive"):
+        clip_from_dict({"Loop": "wrap", "Frames": [[0.0, *row[1:]], row]})
