@@ -226,7 +226,7 @@ class Floorplan:
 
 
 def default_data_file(name: str) -> Path | None:
-    """``a2perf data download circuit`` cache path of a file such as ``ariane/netlist.pb.txt``, if present."""
+    """``a2perf data download circuit`` cache path of a file such as ``ariane_ct/netlist.pb.txt``, if present."""
     from a2perf.downloads import domain_cache_dir
 
     base = domain_cache_dir("circuit")
@@ -248,12 +248,12 @@ def resolve_ariane(
 
     if netlist_file is not None:
         return Path(netlist_file), None if init_placement is None else Path(init_placement)
-    netlist = default_data_file("ariane/netlist.pb.txt")
+    netlist = default_data_file("ariane_ct/netlist.pb.txt")
     if netlist is None:
         raise DataNotFoundError(
             "the Ariane netlist is not downloaded; run `a2perf data download circuit` or pass netlist_file= (and init_placement=)"
         )
-    plc = Path(init_placement) if init_placement is not None else default_data_file("ariane/initial.plc")
+    plc = Path(init_placement) if init_placement is not None else default_data_file("ariane_ct/initial.plc")
     return netlist, plc
 
 

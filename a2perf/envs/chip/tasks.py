@@ -9,7 +9,7 @@ def generalization_tasks() -> list[dict[str, Any]]:
     """Env id + kwargs of each generalization task.
 
     Toy, the synthetic presets at two seeds each, and, when downloaded with
-    ``a2perf data download circuit``, Circuit Training's Ariane (``<cache>/circuit/ariane/``) and
+    ``a2perf data download circuit``, Circuit Training's Ariane (``<cache>/circuit/ariane_ct/``) and
     TILOS's Ariane133-NG45 (``<cache>/circuit/ariane133_ng45/``, run through the Ariane env class).
 
     Returns:
@@ -23,7 +23,7 @@ def generalization_tasks() -> list[dict[str, Any]]:
             )
     from a2perf.envs.chip.core import default_data_file
 
-    if default_data_file("ariane/netlist.pb.txt") is not None:
+    if default_data_file("ariane_ct/netlist.pb.txt") is not None:
         tasks.append({"env_id": "CircuitTraining-Ariane-v0", "kwargs": {}})
     ng45 = default_data_file("ariane133_ng45/netlist.pb.txt")
     plc = default_data_file("ariane133_ng45/initial.plc")

@@ -159,16 +159,25 @@ def test_ariane_without_data_says_how_to_get_it(tmp_path, monkeypatch):
 
 
 def test_ariane_from_cache(tmp_path, monkeypatch, data_dir):
-    """The cache layout the downloader fills: <cache>/circuit/ariane/{netlist.pb.txt[.gz], initial.plc}."""
+    """The cache layout the downloader fills: <cache>/circuit/ariane_ct/{netlist.pb.txt[.gz], initial.plc}."""
     import shutil
 
-    target = tmp_path / "circuit" / "ariane"
+    target = tmp_path / "circuit" / "ariane_ct"
     target.mkdir(parents=True)
     shutil.copy(data_dir / "toy_macro_stdcell" / "netlist.pb.txt", target / "netlist.pb.txt")
     monkeypatch.setenv("A2PERF_DATA_DIR", str(tmp_path))
     env = gym.make("CircuitTraining-Ariane-v0")
     assert env.unwrapped.fp.num_steps == 2
-    assert any(t["env_id"] == "CircuitTraining-Ariane-v0" for t in generalization_tasks())
+    assert [t["kwargs"] for t in generalization_tasks() if t["env_id"] == "CircuitTraining-Ariane-v0"] == [{}]
+    ng45 = tmp_path / "circuit" / "ariane133_ng45"
+    ng45.mkdir()
+    for name in ("netlist.pb.txt.gz", "initial.plc"):
+        shutil.copy(data_dir / "ariane133_ng45" / name, ng45 / name)
+    tasks = [t for t in generalization_tasks() if t["env_id"] == "CircuitTraining-Ariane-v0"]
+    assert tasks[1]["kwargs"] == {
+        "netlist_file": str(ng45 / "netlist.pb.txt.gz"),
+        "init_placement": str(ng45 / "initial.plc"),
+    }
 
 
 def test_generalization_tasks_make(monkeypatch, tmp_path):
