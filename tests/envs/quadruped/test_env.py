@@ -174,3 +174,20 @@ def test_generalization_tasks(tmp_path, monkeypatch):
         assert t["env_id"] in gym.registry
     with pytest.raises(ConfigError, match="source"):
         generalization_tasks("mocap")
+
+
+def test_observations_stay_in_space_under_random_actions():
+    env = gym.make("QuadrupedLocomotion-Spin-v0", mode="train")
+    try:
+        obs, _ = env.reset(seed=0)
+        rng = np.random.default_rng(0)
+        episodes = 0
+        for _ in range(200):
+            assert env.observation_space.contains(obs)
+            obs, _, terminated, truncated, _ = env.step(rng.uniform(-7, 7, 12).astype(np.float32))
+            if terminated or truncated:
+                episodes += 1
+                obs, _ = env.reset()
+        assert episodes >= 5  # random actions end train-mode episodes quickly (20-step curriculum)
+    finally:
+        env.close()
