@@ -11,6 +11,7 @@ with bootstrap CIs and the training reliability metrics over seeds.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +47,11 @@ def _generalization_returns(
             env = make_env(task.env_id, task.env_kwargs)
             try:
                 policy = load_policy(str(policy_path), env, info.seed, info.sb3_class)
+                if not _same_spaces(env, policy.model):
+                    raise ConfigError(
+                        f"task {task.name} ({task.env_id}) has other observation/action spaces than "
+                        f"{info.env_id}; the policy cannot act there, drop it from --tasks"
+                    )
                 returns = roll_out(env, policy, episodes=episodes, seed=info.seed).returns
             finally:
                 env.close()
@@ -58,6 +64,29 @@ def _generalization_returns(
             )
         )
     return scores
+
+
+def _same_spaces(env, model) -> bool:
+    return env.observation_space == model.observation_space and env.action_space == model.action_space
+
+
+def compatible_tasks(info: rundir.RunInfo, tasks: list[Task]) -> tuple[list[Task], list[Task]]:
+    """Split tasks into those whose spaces match the run's env and those a policy cannot act in."""
+    from a2perf.measure import make_env
+
+    reference = make_env(info.env_id, info.env_kwargs)
+    try:
+        spaces = (reference.observation_space, reference.action_space)
+    finally:
+        reference.close()
+    keep, drop = [], []
+    for task in tasks:
+        env = make_env(task.env_id, task.env_kwargs)
+        try:
+            (keep if (env.observation_space, env.action_space) == spaces else drop).append(task)
+        finally:
+            env.close()
+    return keep, drop
 
 
 def generalization_of(tasks: Sequence[TaskScore]) -> Generalization:
@@ -101,6 +130,14 @@ def evaluate_run(run_dir: Path, *, episodes: int, tasks: list[str] | None, out: 
     if not model.is_file():
         raise DataNotFoundError(f"{run_dir}: run has no {rundir.MODEL_FILE}; re-run `a2perf train`")
     task_list = select_tasks(info.env_id, info.env_kwargs, tasks)
+    if tasks is None:  # the domain's default list: keep the tasks this policy can act in, say which were left
+        task_list, dropped = compatible_tasks(info, task_list)
+        if dropped:
+            warnings.warn(
+                f"generalization skips {len(dropped)} task(s) with other observation/action spaces than "
+                f"{info.env_id}: {', '.join(t.name for t in dropped)}",
+                stacklevel=2,
+            )
     started = datetime.now(UTC)
     config = MeasureConfig(
         env_id=info.env_id,

@@ -8,6 +8,7 @@ gymnasium envs have a one-task list: the env itself.
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,14 +34,22 @@ def env_domain(env_id: str) -> str:
     return _domain(env_id)
 
 
+def _default_name(env_id: str, kwargs: dict[str, Any]) -> str:
+    """A task label from an env id and kwargs: ``CircuitTraining-Synthetic-v0`` + preset/seed -> ``Synthetic_small_0``."""
+    base = re.sub(r"-v\d+$", "", env_id.split("/")[-1])
+    base = base.split("-", 1)[1] if "-" in base else base
+    return "_".join([base, *(str(v) for _, v in sorted(kwargs.items()))])
+
+
 def _as_task(entry: Any, domain: str) -> Task:
     if isinstance(entry, Task):
         return entry
     if isinstance(entry, dict):
-        name = entry.get("task") or entry.get("name")
         env_id = entry.get("env_id") or entry.get("id")
+        kwargs = dict(entry.get("env_kwargs") or entry.get("kwargs") or {})
+        name = entry.get("task") or entry.get("name") or (env_id and _default_name(str(env_id), kwargs))
         if name and env_id:
-            return Task(str(name), str(env_id), dict(entry.get("env_kwargs") or entry.get("kwargs") or {}))
+            return Task(str(name), str(env_id), kwargs)
     raise ConfigError(
         f"a2perf.envs.{domain}.generalization_tasks() returned {entry!r}; expected dicts with 'task' and 'env_id'"
     )

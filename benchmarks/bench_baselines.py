@@ -1,0 +1,201 @@
+"""Baselines benchmark: metrics-layer overhead on training throughput, and sweep scaling with workers.
+
+Figures (JSON):
+- ``train_overhead.<env>``: env steps/s of `a2perf train` with the metrics layer (SystemMonitor with
+  CodeCarbon energy, energy read at every checkpoint) and without it, in interleaved A-B-B-A pairs;
+  ``overhead_wall`` = 1 - median over pairs of (with / without) steps per wall second, and
+  ``overhead_cpu`` the same on steps per CPU second of the process (robust to other load on a
+  shared machine). Target <= 0.02.
+- ``sweep_scaling``: env steps/s of a 4-job local sweep with 2 workers vs 1 worker. Target >= 1.7x.
+- ``learning``: final eval return of short PPO/MaskablePPO runs vs the random policy on the domain
+  envs that are installed (several seeds; the full-budget numbers belong in the closing note).
+
+Environment variables: ``A2PERF_BENCH_QUICK=1`` shrinks every budget (for a smoke run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+QUICK = os.environ.get("A2PERF_BENCH_QUICK") == "1"
+
+OVERHEAD_ENVS = {
+    # env id: (algo, steps, overrides)
+    "CartPole-v1": ("ppo", 4000 if QUICK else 20000, {}),
+    "CircuitTraining-ToyMacro-v0": ("maskable_ppo", 1000 if QUICK else 4000, {}),
+    "QuadrupedLocomotion-Pace-v0": ("ppo", 1000 if QUICK else 4096, {"n_envs": 1, "n_steps": 1024}),
+}
+
+
+def _available(env_id: str) -> bool:
+    import gymnasium as gym
+
+    import a2perf  # noqa: F401
+
+    return env_id in gym.registry
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _train_steps_per_s(
+    env_id: str, algo: str, steps: int, overrides: dict, monitor: bool, root: Path
+) -> tuple[float, float]:
+    """(env steps per wall second, env steps per CPU second of this process) of one training run."""
+    from a2perf.baselines.train import TrainConfig, train
+
+    out = root / f"run-{time.perf_counter_ns()}"
+    config = TrainConfig(
+        env_id=env_id,
+        algo=algo,
+        out=out,
+        timesteps=steps,
+        overrides={
+            "eval_freq": steps,
+            "n_eval_episodes": 1,
+            "checkpoint_freq": max(steps // 4, 1),
+            **overrides,
+        },
+        monitor=monitor,
+        measure_energy=monitor,
+    )
+    t0, c0 = time.perf_counter(), _cpu_s()
+    train(config)
+    wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
+    shutil.rmtree(out, ignore_errors=True)
+    return steps / wall, steps / cpu
+
+
+def train_overhead(root: Path, pairs: int) -> dict:
+    """Interleaved with/without pairs per env; overhead from the median per-pair ratio."""
+    figures = {}
+    for env_id, (algo, steps, overrides) in OVERHEAD_ENVS.items():
+        if not _available(env_id):
+            figures[env_id] = {"skipped": "env not registered"}
+            continue
+        _train_steps_per_s(
+            env_id, algo, min(steps, 512), overrides, True, root
+        )  # warm-up: imports, codecarbon
+        ratios, cpu_ratios, with_m, without_m = [], [], [], []
+        for i in range(pairs):
+            order = (True, False) if i % 2 == 0 else (False, True)
+            speed = {m: _train_steps_per_s(env_id, algo, steps, overrides, m, root) for m in order}
+            with_m.append(speed[True][0])
+            without_m.append(speed[False][0])
+            ratios.append(speed[True][0] / speed[False][0])
+            cpu_ratios.append(speed[True][1] / speed[False][1])
+        figures[env_id] = {
+            "algo": algo,
+            "steps": steps,
+            "steps_per_s_with_metrics": statistics.median(with_m),
+            "steps_per_s_without_metrics": statistics.median(without_m),
+            "overhead_wall": 1.0 - statistics.median(ratios),
+            "overhead_cpu": 1.0 - statistics.median(cpu_ratios),
+            "pair_ratios_wall": ratios,
+            "pair_ratios_cpu": cpu_ratios,
+            "target": 0.02,
+        }
+    return figures
+
+
+def sweep_scaling(root: Path) -> dict:
+    """The same 4-job sweep with 1 and with 2 workers; throughput = env steps / wall time."""
+    from a2perf.baselines.sweep import load_sweep, run_sweep
+
+    steps = 3000 if QUICK else 12000
+    spec_data = {
+        "envs": ["CartPole-v1"],
+        "algos": ["ppo"],
+        "seeds": 4,
+        "phases": ["train"],
+        "timesteps": steps,
+        "measure_energy": False,
+        "overrides": {"ppo": {"eval_freq": steps, "n_eval_episodes": 1, "checkpoint_freq": steps}},
+    }
+    path = root / "sweep.yaml"
+    path.write_text(yaml.safe_dump(spec_data))
+    figures = {}
+    for workers in (1, 2):
+        spec = load_sweep(path, out=root / f"sweep-{workers}")
+        t0 = time.perf_counter()
+        summary = run_sweep(spec, workers=workers)
+        wall = time.perf_counter() - t0
+        assert summary.done == 4, summary
+        figures[f"workers_{workers}"] = {"wall_s": wall, "steps_per_s": 4 * steps / wall}
+    figures["speedup"] = figures["workers_2"]["steps_per_s"] / figures["workers_1"]["steps_per_s"]
+    figures["target"] = 1.7
+    return figures
+
+
+def learning(root: Path) -> dict:
+    """Short runs on the domain envs vs the random policy (mean eval return over seeds)."""
+    from a2perf.baselines.evaluation import evaluate_run
+    from a2perf.baselines.train import TrainConfig, train
+    from a2perf.measure import make_env, roll_out
+    from a2perf.policies import RandomPolicy
+    from a2perf.results import load_result
+
+    budgets = {
+        "CartPole-v1": ("ppo", 20000),
+        "CircuitTraining-ToyMacro-v0": ("maskable_ppo", 20000),
+        "QuadrupedLocomotion-Pace-v0": ("ppo", 50000),
+    }
+    seeds = [0, 1] if QUICK else [0, 1, 2]
+    figures = {}
+    for env_id, (algo, steps) in budgets.items():
+        if not _available(env_id):
+            continue
+        steps = steps // 10 if QUICK else steps
+        trained = []
+        t0 = time.perf_counter()
+        for seed in seeds:
+            run = train(
+                TrainConfig(
+                    env_id=env_id, algo=algo, out=root / f"learn-{env_id}-{seed}", seed=seed, timesteps=steps
+                )
+            )
+            trained.append(
+                load_result(evaluate_run(run, episodes=10, tasks=[env_id], out=None)).aggregates.returns.mean
+            )
+        env = make_env(env_id)
+        random = [
+            float(np.mean(roll_out(env, RandomPolicy(env.action_space, seed=s), episodes=10, seed=s).returns))
+            for s in seeds
+        ]
+        env.close()
+        figures[env_id] = {
+            "algo": algo,
+            "steps": steps,
+            "trained_mean_returns": trained,
+            "random_mean_returns": random,
+            "wall_s": time.perf_counter() - t0,
+        }
+    return figures
+
+
+def main() -> dict:
+    root = Path(tempfile.mkdtemp(prefix="a2perf-bench-baselines-"))
+    try:
+        return {
+            "train_overhead": train_overhead(root, pairs=2 if QUICK else 4),
+            "sweep_scaling": sweep_scaling(root),
+            "learning": learning(root),
+        }
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
