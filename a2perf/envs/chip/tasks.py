@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+#: A2Perf's padding (max grid 128, 3500 graph nodes, 42000 edges): every task gets the same
+#: observation and action spaces, so one policy can be evaluated on all of them.
+A2PERF_PADDING: dict[str, int] = {"max_grid_size": 128, "max_num_nodes": 3500, "max_num_edges": 42000}
+
 
 def generalization_tasks() -> list[dict[str, Any]]:
     """Env id + kwargs of each generalization task.
@@ -11,18 +15,19 @@ def generalization_tasks() -> list[dict[str, Any]]:
     Toy, the synthetic presets at two seeds each, and, when downloaded with
     ``a2perf data download circuit``, Circuit Training's Ariane (``<cache>/circuit/ariane_ct/``) and
     TILOS's Ariane133-NG45 (``<cache>/circuit/ariane133_ng45/``, run through the Ariane env class).
+    Every task carries :data:`A2PERF_PADDING`, so all share one observation and action space.
 
     Returns:
       [{"env_id": str, "kwargs": dict}, ...]
     """
+    from a2perf.envs.chip.core import default_data_file
+
     tasks: list[dict[str, Any]] = [{"env_id": "CircuitTraining-ToyMacro-v0", "kwargs": {}}]
     for preset in ("small", "medium", "ariane"):
         for seed in (0, 1):
             tasks.append(
                 {"env_id": "CircuitTraining-Synthetic-v0", "kwargs": {"preset": preset, "seed": seed}}
             )
-    from a2perf.envs.chip.core import default_data_file
-
     if default_data_file("ariane_ct/netlist.pb.txt") is not None:
         tasks.append({"env_id": "CircuitTraining-Ariane-v0", "kwargs": {}})
     ng45 = default_data_file("ariane133_ng45/netlist.pb.txt")
@@ -30,4 +35,6 @@ def generalization_tasks() -> list[dict[str, Any]]:
     if ng45 is not None and plc is not None:
         kwargs = {"netlist_file": str(ng45), "init_placement": str(plc)}
         tasks.append({"env_id": "CircuitTraining-Ariane-v0", "kwargs": kwargs})
+    for task in tasks:
+        task["kwargs"] = {**A2PERF_PADDING, **task["kwargs"]}
     return tasks

@@ -168,13 +168,17 @@ def test_ariane_from_cache(tmp_path, monkeypatch, data_dir):
     monkeypatch.setenv("A2PERF_DATA_DIR", str(tmp_path))
     env = gym.make("CircuitTraining-Ariane-v0")
     assert env.unwrapped.fp.num_steps == 2
-    assert [t["kwargs"] for t in generalization_tasks() if t["env_id"] == "CircuitTraining-Ariane-v0"] == [{}]
+    pad = {"max_grid_size": 128, "max_num_nodes": 3500, "max_num_edges": 42000}
+    assert [t["kwargs"] for t in generalization_tasks() if t["env_id"] == "CircuitTraining-Ariane-v0"] == [
+        pad
+    ]
     ng45 = tmp_path / "circuit" / "ariane133_ng45"
     ng45.mkdir()
     for name in ("netlist.pb.txt.gz", "initial.plc"):
         shutil.copy(data_dir / "ariane133_ng45" / name, ng45 / name)
     tasks = [t for t in generalization_tasks() if t["env_id"] == "CircuitTraining-Ariane-v0"]
     assert tasks[1]["kwargs"] == {
+        **pad,
         "netlist_file": str(ng45 / "netlist.pb.txt.gz"),
         "init_placement": str(ng45 / "initial.plc"),
     }
@@ -185,11 +189,13 @@ def test_generalization_tasks_make(monkeypatch, tmp_path):
     tasks = generalization_tasks()
     assert tasks[0]["env_id"] == "CircuitTraining-ToyMacro-v0"
     assert all(t["env_id"] != "CircuitTraining-Ariane-v0" for t in tasks)
+    spaces = set()
     for t in tasks:
         assert t["env_id"] in gym.registry
-    small = [t for t in tasks if t["kwargs"].get("preset") == "small"]
-    env = gym.make(small[0]["env_id"], **small[0]["kwargs"])
-    assert env.unwrapped.fp.num_steps == 8
+        if t["kwargs"].get("preset") in (None, "small", "medium"):
+            env = gym.make(t["env_id"], **t["kwargs"])
+            spaces.add((repr(env.observation_space), repr(env.action_space)))
+    assert len(spaces) == 1  # one policy can be evaluated on every task
 
 
 def test_bad_kwargs():
