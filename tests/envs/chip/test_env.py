@@ -205,6 +205,17 @@ def test_bad_kwargs():
         CircuitEnv(preset="toy", max_grid_size=4)
     with pytest.raises(ConfigError):
         CircuitEnv(preset="toy", num_hard=3)
+    with pytest.raises(ConfigError, match="no movable hard macro"):
+        CircuitEnv(preset="small", num_hard=0)
+
+
+@pytest.mark.parametrize(
+    "counts", [{"num_ports": 0}, {"num_soft": 0, "num_ports": 0}, {"num_hard": 1, "num_soft": 1}]
+)
+def test_degenerate_counts_run(counts):
+    env = CircuitEnv(preset="small", **counts)
+    rewards, infos, _ = _run(env)
+    assert np.isfinite(rewards[-1]) and not infos[-1]["infeasible"]
 
 
 @pytest.mark.expensive
