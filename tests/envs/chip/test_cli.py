@@ -2,12 +2,16 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from a2perf.cli import app
 from a2perf.envs.chip.fd import overlapping_pairs
 from a2perf.envs.chip.netlist import read_netlist
 from a2perf.envs.chip.plc import apply_placement, read_plc
+
+from .conftest import DATA
 
 runner = CliRunner()
 KEYS = ["wirelength", "wirelength_cost", "density_cost", "congestion_cost", "proxy_cost", "seconds"]
@@ -163,3 +167,19 @@ def test_render_bad_heatmap(tmp_path, data_dir):
         ],
     )
     assert r.exit_code == 2 and "heatmap" in r.stderr
+
+
+TOY_TEXT = (DATA / "toy_macro_stdcell" / "netlist.pb.txt").read_text()
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(0, len(TOY_TEXT)), junk=st.text(max_size=12), at=st.integers(0, len(TOY_TEXT)))
+def test_cost_on_corrupted_toy_never_crashes(tmp_path, cut, junk, at):
+    """Truncated or spliced netlists give a cost (exit 0) or a one-line error (exit 2), never a traceback."""
+    text = TOY_TEXT[:at] + junk + TOY_TEXT[at:cut] if at < cut else TOY_TEXT[:cut]
+    path = tmp_path / "fuzz.pb.txt"
+    path.write_text(text)
+    r = runner.invoke(app, ["chip", "cost", "--netlist", str(path), "--json"])
+    assert r.exit_code in (0, 2), r.output
+    if r.exit_code == 2:
+        assert "fuzz.pb.txt" in r.stderr or "error" in r.stderr
