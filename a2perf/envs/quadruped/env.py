@@ -122,9 +122,13 @@ class QuadrupedLocomotionEnv(gym.Env[np.ndarray, np.ndarray]):
     6. Knee friction (train mode) acts on the 4 knees only (the original also targeted the fixed toe joints,
        a no-op); base damping is zeroed directly (the original did it through a body-id bug).
     7. The reference end-effectors come from numpy kinematics instead of a ghost robot in the world.
-    Kept for parity with the pretrained policies: the stale first observation (default pose), the
-    action filter initialised from the default pose, the reference not advancing in the first step, and no
-    fall check in the first step.
+    8. Each reset restores the saved world state and drops cached contacts, so the same seed gives the
+       same episode (the original's soft reset carried solver warm-start data across episodes).
+    9. Visual meshes are loaded only with ``render_mode`` set (saves ~180 MB per process).
+    Kept on purpose because parity needs them: the stale first observation (default pose), the action
+    filter initialised from the default pose, the reference not advancing in the first step, and no fall
+    check in the first step. Measured: with a fresh first observation and filter start, the pretrained
+    dog_trot policy falls within ~40 steps in 3 of 3 episodes (dog_pace in 1 of 3).
 
     ## Version History
     - v0: first a2perf release.
