@@ -77,9 +77,9 @@ def test_fd_ariane133_speed(ariane133):
     n.make_soft_macros_square()
     cfg = config_for(n, header)
     fd = FDPlacer(n, cfg.canvas_width, cfg.canvas_height)
-    t = time.perf_counter()
+    t = time.process_time()  # CPU time: robust when other jobs share the cores
     fd.run()
-    assert time.perf_counter() - t < 2.0  # target 0.5 s idle (benchmark); generous on shared CI
+    assert time.process_time() - t < 1.0  # target 0.5 s (benchmark); margin for slow CI machines
     assert np.isfinite(CostModel(n, cfg).evaluate().proxy_cost)
 
 
