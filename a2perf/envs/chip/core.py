@@ -12,14 +12,14 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
 from a2perf.envs.chip.cost import CostConfig, CostModel, CostResult
 from a2perf.envs.chip.fd import MIXED_SCHEDULE, SOFT_SCHEDULE, FDPlacer, FDSchedule
 from a2perf.envs.chip.legality import legal_mask
-from a2perf.envs.chip.netlist import HARD_MACRO, Netlist
+from a2perf.envs.chip.netlist import Netlist
 from a2perf.envs.chip.observation import GraphFeatures
 from a2perf.envs.chip.plc import PlcHeader
 from a2perf.errors import ConfigError
@@ -107,7 +107,6 @@ class Floorplan:
         self.graph = GraphFeatures(nl, self.rows, self.cols, self.W, self.H, max_num_nodes, max_num_edges)
         self.graph_pos = np.full(nl.num_nodes, -1, np.int64)
         self.graph_pos[self.graph.macros] = np.arange(self.graph.macros.size)
-        self.reference_x, self.reference_y = nl.x.copy(), nl.y.copy()
         if initial_fd:
             mixed = nl.copy()
             FDPlacer(mixed, self.W, self.H, move_hard=True).run(MIXED_SCHEDULE)
@@ -255,15 +254,3 @@ def resolve_ariane(
         )
     plc = Path(init_placement) if init_placement is not None else default_data_file("ariane_ct/initial.plc")
     return netlist, plc
-
-
-def design_info(fp: Floorplan) -> dict[str, Any]:
-    """Summary of a prepared design (for logs and the CLI)."""
-    nl = fp.netlist
-    return {
-        "hard_macros": int(np.sum(nl.kind == HARD_MACRO)),
-        "steps": fp.num_steps,
-        "grid": (fp.cols, fp.rows),
-        "canvas": (fp.W, fp.H),
-        "congestion_grid": (fp.model.Cc, fp.model.Rc),
-    }
