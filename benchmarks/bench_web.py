@@ -5,6 +5,8 @@ Figures (JSON):
   same run); ``step_ms``: ``env.step`` with random valid actions on every level (median/p99) and the
   ratio to the ping; targets: step median <= 8 ms, p99 <= 20 ms. ``step_large_page_ms``: a page with
   every primitive once (~170 elements).
+- ``cpu_ms_per_step``: CPU seconds of the whole process tree per step (resets included), which bounds
+  the achievable vector speed-up on an idle machine independently of other users' load.
 - ``reset_ms`` (target median <= 30 ms) and ``browser_start_s`` (target <= 1.5 s, median of 3).
 - ``vector``: steps/s of ``AsyncVectorEnv`` with 2 envs vs 1 env (target >= 1.6x), random valid
   actions drawn inside the workers; ``memory_mb_per_env``: RSS and PSS sums of one worker + its chromedriver
@@ -97,6 +99,23 @@ def _vector_rate(n_envs: int, steps: int) -> tuple[float, tuple[float, float]]:
     return rate, (rss / n_envs, pss / n_envs)
 
 
+def _tree_cpu_s(pids: list[int]) -> float:
+    """User+system CPU seconds of processes and their descendants."""
+    total = 0.0
+    procs: dict[int, psutil.Process] = {}
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            p = psutil.Process(pid)
+            procs[p.pid] = p
+            for c in p.children(recursive=True):
+                procs[c.pid] = c
+    for p in procs.values():
+        with contextlib.suppress(psutil.Error):
+            t = p.cpu_times()
+            total += t.user + t.system
+    return total
+
+
 def _run_random(
     env: WebNavigationEnv, episodes: int, rng: np.random.Generator, step_times: list[float]
 ) -> float:
@@ -145,6 +164,7 @@ def main() -> dict:
     # per-level random agent (also the step-time sample) and oracle over all designs
     rng = np.random.default_rng(0)
     steps: list[float] = []
+    cpu_per_step: list[float] = []
     levels = {}
     oracle_wins = oracle_total = 0
     for level in (1, 2, 3):
@@ -152,7 +172,10 @@ def main() -> dict:
         if lenv is not env:
             env.close()
             env = lenv
+        n_before = len(steps)
+        cpu0 = _tree_cpu_s([os.getpid()])
         rate = _run_random(env, EPISODES, rng, steps)
+        cpu_per_step.append((_tree_cpu_s([os.getpid()]) - cpu0) / (len(steps) - n_before))
         levels[level] = {
             "random_success": round(rate, 4),
             "episodes": EPISODES,
@@ -176,6 +199,10 @@ def main() -> dict:
     out["ping_ms_after"] = _pct(pings2)
     out["step_ms"] = _pct(steps)
     base = float(np.median(pings + pings2))
+    out["cpu_ms_per_step"] = {
+        "median_over_levels": round(1000 * float(np.median(cpu_per_step)), 3),
+        "note": "CPU of python + chromedriver + chromium per step incl. resets (load-insensitive)",
+    }
     out["step_over_ping_median"] = round(float(np.median(steps)) / base, 3)
     env.close()
 

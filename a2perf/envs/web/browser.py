@@ -165,8 +165,10 @@ class Browser:
 
         if self.driver is None:
             raise BrowserError("the browser is not running; call reset() to start it")
+        self.call("setPainted", True)
         try:
             png = self.driver.get_screenshot_as_png()
+            self.driver.execute_script("return A2W.setPainted(false);")
         except Exception as e:
             self.close()
             raise BrowserError(

@@ -155,6 +155,8 @@
       return JSON.stringify(observe(changed, S.cur !== p));
     },
     observe: function () { return JSON.stringify(observe(false, true)); },
+    // The site is laid out but not painted between screenshots (saves raster work per step).
+    setPainted: function (on) { document.getElementById("wrap").style.visibility = on ? "visible" : "hidden"; return on; },
     ready: true,
   };
 })();
