@@ -145,6 +145,9 @@ class WebNavigationEnv(gym.Env[dict, int]):
             seed = self._seed
         super().reset(seed=seed)
         self.design_index = int(self.np_random.integers(len(self.designs)))
+        unknown = sorted(set(options or {}) - {"design_index"})
+        if unknown:
+            raise ConfigError(f"unknown reset option(s) {unknown}; the only option is 'design_index'")
         if options and "design_index" in options:
             idx = options["design_index"]
             if not isinstance(idx, int | np.integer) or not 0 <= idx < len(self.designs):
@@ -261,6 +264,7 @@ class WebNavigationEnv(gym.Env[dict, int]):
             "potential": self._phi,
             "invalid_action": invalid,
             "design_index": self.design_index,
+            "difficulty_score": self.designs[self.design_index].difficulty,
             "page": raw.page,
         }
 

@@ -219,3 +219,7 @@ def test_reset_option_design_index():
     assert env.design_index == 42 and env.site.design == env.designs[42]
     with pytest.raises(ConfigError, match="design_index"):
         env.reset(options={"design_index": 100})
+    with pytest.raises(ConfigError, match="unknown reset option"):
+        env.reset(options={"level": 2})
+    _, info = env.reset(seed=0, options={"design_index": 3})
+    assert info["difficulty_score"] == env.designs[3].difficulty and 0.05 <= info["difficulty_score"] < 0.3
