@@ -37,7 +37,7 @@ POSE_DIM = 19
 VEL_DIM = 18
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MotionSample:
     """Reference state at one or more times (leading shape K).
 
@@ -58,7 +58,7 @@ class MotionSample:
     joint_vel: np.ndarray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MotionClip:
     """A reference motion after the original's post-processing.
 
