@@ -181,3 +181,27 @@ def test_missing_chromium_says_what_to_install(which):
     msg = str(e.value)
     assert "\n" not in msg and "/nonexistent/bin/program" in msg
     assert "apt-get install chromium chromium-driver" in msg
+
+
+def test_one_webdriver_command_per_step_and_reset(browser_env, monkeypatch):
+    browser_env.reset(seed=0)  # starts the browser if needed
+    driver = browser_env.backend.browser.driver
+    calls = []
+    real = driver.execute
+
+    def counting(command, params=None):
+        calls.append(command)
+        return real(command, params)
+
+    monkeypatch.setattr(driver, "execute", counting)
+    browser_env.reset(seed=3)
+    assert len(calls) == 1
+    for n in range(2, 5):
+        _, _, te, tr, _ = browser_env.step(int(np.flatnonzero(browser_env.action_masks())[0]))
+        assert len(calls) == n
+        if te or tr:
+            break
+    browser_env.reset(seed=4)
+    calls.clear()  # invalid actions never touch the browser
+    browser_env.step(int(np.flatnonzero(~browser_env.action_masks()[:6250])[0]))
+    assert calls == []
