@@ -69,3 +69,10 @@ def test_generator_is_seeded_and_bins_correctly():
         assert len(designs) == 2
         for d in designs:
             assert level_of(d.difficulty) == level and solvable(d)
+
+
+def test_shipped_files_are_reproduced_by_the_generator():
+    """The first designs of each shipped level come out of generate_levels() with the default seed."""
+    fresh = generate_levels(per_level=4)
+    for level in (1, 2, 3):
+        assert fresh[level] == level_designs(level)[:4]
