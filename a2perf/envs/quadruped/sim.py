@@ -358,7 +358,12 @@ class LaikagoSim:
         n, alpha = self._lat_n, self._lat_alpha
         kp, kd = self._kp, self._kd
         lim = MAX_MOTOR_ANGLE_CHANGE
-        record_from = ACTION_REPEAT - (n + 2) if n + 2 < ACTION_REPEAT else 0
+        # base readings are only needed where the delayed IMU reading will look (substeps 31-n, 32-n)
+        if n + 2 < ACTION_REPEAT:
+            record_from = ACTION_REPEAT - 1 - n - (1 if alpha > 0.0 else 0)
+            record_to = ACTION_REPEAT - 1 - n
+        else:
+            record_from, record_to = 0, ACTION_REPEAT - 1
         phys = 0.0
         for i in range(ACTION_REPEAT):
             length = len(hq)
@@ -389,7 +394,7 @@ class LaikagoSim:
             step_sim(physicsClientId=cid)
             phys += clock() - t0
             hq.append(get_states(rid, jids, physicsClientId=cid))
-            if i >= record_from:
+            if record_from <= i <= record_to:
                 hb.append((get_pose(rid, physicsClientId=cid)[1], get_vel(rid, physicsClientId=cid)[1]))
             else:
                 hb.append(None)
