@@ -104,7 +104,7 @@ def measure(
     """Roll a policy out on any gymnasium env and write a result with every metric that applies."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from a2perf.leaderboard.tables import results_table
+    from a2perf.leaderboard.export import rich_tables
     from a2perf.measure import MeasureConfig, parse_env_kwargs
     from a2perf.measure import measure as run_measure
     from a2perf.results import save_result
@@ -129,7 +129,8 @@ def measure(
         save_result(result, out)
     except A2PerfError as e:
         raise fail(str(e)) from None
-    console.print(results_table([result], title=env))
+    for table in rich_tables([result]):
+        console.print(table)
     console.print(f"result written to {out}")
 
 
@@ -137,22 +138,38 @@ def measure(
 def report(
     paths: Annotated[list[Path], typer.Argument(help="result files or folders (searched recursively)")],
     as_json: Annotated[bool, typer.Option("--json", help="print machine-readable JSON rows")] = False,
+    fmt: Annotated[str | None, typer.Option("--format", help="export format: csv, markdown or latex")] = None,
+    out: Annotated[Path | None, typer.Option(help="with --format: file to write (default: stdout)")] = None,
 ) -> None:
-    """Print the tables of one or many result files."""
-    from a2perf.leaderboard.tables import result_row, results_tables
+    """Print the tables of one or many result files, or export them (--format)."""
+    from a2perf.leaderboard.export import rich_tables, write_export
+    from a2perf.leaderboard.rows import leaderboard_row
     from a2perf.results import load_results
 
     try:
-        results = load_results(paths, skip_invalid=True)
+        if fmt is not None:
+            text = write_export(paths, fmt, out)
+            if out is None:
+                typer.echo(text, nl=False)
+            else:
+                console.print(f"{fmt} written to {out}")
+            return
+        results = load_results(paths)
     except A2PerfError as e:
         raise fail(str(e)) from None
     if not results:
         raise fail(f"no a2perf result files found in {', '.join(map(str, paths))}")
     if as_json:
-        rows = [{**result_row(r), "aggregates": r.aggregates.model_dump(mode="json")} for r in results]
+        rows = [
+            {
+                **{k: c.value for k, c in leaderboard_row(r).items()},
+                "aggregates": r.aggregates.model_dump(mode="json"),
+            }
+            for r in results
+        ]
         typer.echo(json.dumps(rows, indent=2))
     else:
-        for table in results_tables(results):
+        for table in rich_tables(results):
             console.print(table)
 
 
@@ -208,7 +225,9 @@ def evaluate(
         Path | None, typer.Option(help="submission folder (see `a2perf submission init`)")
     ] = None,
     env: Annotated[str | None, typer.Option(help="env id (with --submission)")] = None,
-    phases: Annotated[str, typer.Option(help="with --submission: comma-separated phases")] = "inference",
+    phases: Annotated[
+        str, typer.Option(help="with --submission: train,inference,generalization")
+    ] = "inference",
     episodes: Annotated[int, typer.Option(min=1, help="evaluation episodes per seed")] = 100,
     tasks: Annotated[
         str | None, typer.Option(help="generalization tasks (comma-separated; default: the domain's list)")
@@ -216,8 +235,21 @@ def evaluate(
     out: Annotated[
         Path | None, typer.Option(help="result file (default: inside the run/submission folder)")
     ] = None,
+    seeds: Annotated[str, typer.Option(help="with --submission: comma-separated seeds")] = "0",
+    timeout: Annotated[
+        float, typer.Option(min=1, help="with --submission: wall-clock limit per phase and seed, s")
+    ] = 3600,
+    memory_limit: Annotated[
+        int, typer.Option(min=64, help="with --submission: RSS limit of the child process tree, MiB")
+    ] = 8192,
+    latency_calls: Annotated[
+        int, typer.Option(min=1, help="with --submission: timed infer_once calls per seed")
+    ] = 1000,
+    energy: Annotated[bool, typer.Option(help="measure energy with codecarbon's offline tracker")] = True,
 ) -> None:
     """Evaluate a trained run (--run) or a submission (--submission --env) and write a result file."""
+    from a2perf.results import load_result
+
     try:
         if (run is None) == (submission is None):
             raise fail("give exactly one of --run DIR or --submission DIR")
@@ -227,21 +259,35 @@ def evaluate(
 
             path = evaluate_run(run, episodes=episodes, tasks=task_list, out=out)
         else:
-            from a2perf.submission.evaluate import evaluate_submission
+            from a2perf.submission.evaluate import EvaluationConfig, evaluate_submission
 
             if env is None:
                 raise fail("--submission needs --env ID")
-            path = evaluate_submission(
-                submission,
-                env,
-                phases=[p for p in phases.split(",") if p],
-                episodes=episodes,
-                tasks=task_list,
-                out=out,
+            config = EvaluationConfig(
+                seeds=_parse_seeds(seeds),
+                timeout_s=timeout,
+                memory_limit_mb=memory_limit,
+                latency_calls=latency_calls,
+                measure_energy=energy,
             )
+            with err_console.status("evaluating submission") as status:
+                path = evaluate_submission(
+                    submission,
+                    env,
+                    phases=[p for p in phases.split(",") if p],
+                    episodes=episodes,
+                    tasks=task_list,
+                    out=out,
+                    config=config,
+                    on_progress=lambda message: status.update(message),
+                )
+        result = load_result(path)
     except A2PerfError as e:
         raise fail(str(e)) from None
     console.print(f"result written to {path}")
+    if result.status != "ok":
+        raise fail(f"{result.name} on {result.env_id} failed: {result.failure_reason}")
+    console.print(f"status: ok ({result.name} on {result.env_id}, phases {','.join(result.phases)})")
 
 
 @data_app.command("download")

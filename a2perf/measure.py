@@ -18,6 +18,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from a2perf.baselines.tasks import task_of
 from a2perf.errors import ConfigError
 from a2perf.metrics.latency import latency_stats, time_calls
 from a2perf.metrics.monitor import SystemMonitor, SystemUsage
@@ -256,7 +257,7 @@ def measure(config: MeasureConfig, on_episode: EpisodeCallback | None = None) ->
         algorithm=algorithm,
         domain=env_domain(config.env_id),
         env_id=config.env_id,
-        task=config.env_id,
+        task=task_of(config.env_id, config.env_kwargs),
         phases=["inference"],
         manifest=manifest,
         per_seed=per_seed,

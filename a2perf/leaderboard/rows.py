@@ -13,8 +13,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from a2perf.leaderboard.tables import fmt
 from a2perf.results.schema import RunResult, SystemSummary
+
+
+def fmt(x: float | None) -> str:
+    """Two decimals, or 2-digit scientific notation for |x| < 0.01 (A2Perf's convention); '-' for None."""
+    if x is None:
+        return "-"
+    if x != 0 and abs(x) < 0.01:
+        return f"{x:.2e}"
+    return f"{x:.2f}"
 
 
 @dataclass(frozen=True)

@@ -33,11 +33,10 @@ from typing import Any
 import jinja2
 
 from a2perf import __version__
-from a2perf.errors import ConfigError, DataNotFoundError, SchemaError
+from a2perf.errors import ConfigError, DataNotFoundError
 from a2perf.leaderboard import plots
-from a2perf.leaderboard.rows import COLUMNS, Cell, group_results, leaderboard_row, sort_key_best_return
-from a2perf.leaderboard.tables import fmt
-from a2perf.results.io import parse_result
+from a2perf.leaderboard.rows import COLUMNS, Cell, fmt, group_results, leaderboard_row, sort_key_best_return
+from a2perf.results.io import load_sourced_results
 from a2perf.results.schema import RunResult
 
 MARKER = ".a2perf-site"
@@ -52,50 +51,12 @@ class SourcedResult:
 
 
 def load_leaderboard_results(paths: Iterable[Path]) -> tuple[list[SourcedResult], list[Path]]:
-    """Load every a2perf result under ``paths`` (files or folders, recursive ``*.json``).
+    """Every a2perf result under ``paths`` with its file, plus the skipped non-result files.
 
-    A JSON file counts as an a2perf result when it is an object with a ``schema_version`` key;
-    such a file must be valid (an older schema version is an error, never skipped). Other JSON
-    files (other tools' output) are skipped and returned.
-
-    Returns:
-      ``(results, skipped_files)``.
-
-    Raises:
-      DataNotFoundError: a path does not exist.
-      SchemaError: an a2perf result file is invalid or from another schema version.
+    See :func:`a2perf.results.io.load_sourced_results` (an older schema version is an error).
     """
-    results: list[SourcedResult] = []
-    skipped: list[Path] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            files = sorted(
-                p
-                for p in path.rglob("*.json")
-                if not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-        elif path.is_file():
-            files = [path]
-        else:
-            raise DataNotFoundError(f"{path}: no such file or folder")
-        for file in files:
-            text = file.read_text(encoding="utf-8")
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError:
-                if path.is_file():
-                    raise SchemaError(f"{file}: not valid JSON; pass a2perf result files") from None
-                skipped.append(file)
-                continue
-            if not (isinstance(data, dict) and "schema_version" in data):
-                if path.is_file():
-                    raise SchemaError(
-                        f"{file}: not an a2perf result (no schema_version); pass a2perf result files"
-                    )
-                skipped.append(file)
-                continue
-            results.append(SourcedResult(parse_result(text, source=str(file)), file))
-    return results, skipped
+    loaded, skipped = load_sourced_results(paths)
+    return [SourcedResult(result, source) for source, result in loaded], skipped
 
 
 def slug(text: str, max_len: int = 40) -> str:

@@ -76,11 +76,17 @@ def load_result(path: Path) -> RunResult:
 
 
 def find_result_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand files and folders (searched recursively for ``*.json``) into a sorted list of files."""
+    """Expand files and folders (searched recursively for ``*.json``, hidden entries skipped) into files."""
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found.extend(sorted(q for q in p.rglob("*.json") if not q.name.startswith(".")))
+            found.extend(
+                sorted(
+                    q
+                    for q in p.rglob("*.json")
+                    if not any(part.startswith(".") for part in q.relative_to(p).parts)
+                )
+            )
         elif p.is_file():
             found.append(p)
         else:
@@ -88,20 +94,35 @@ def find_result_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def load_results(paths: Iterable[Path], *, skip_invalid: bool = False) -> list[RunResult]:
-    """Load every result file under ``paths``.
+def load_sourced_results(paths: Iterable[Path]) -> tuple[list[tuple[Path, RunResult]], list[Path]]:
+    """Load every a2perf result under ``paths`` (files, or folders searched recursively).
 
-    Args:
-      paths: files or folders.
-      skip_invalid: in folders, ignore JSON files that are not a2perf results (other tools' files).
-        Files named explicitly are always validated.
+    A JSON object with a ``schema_version`` key is an a2perf result and must be valid: an invalid
+    one or one of another schema version raises, it is never skipped. In folders, other files
+    (other tools' JSON, run metadata) are skipped and returned; a file named explicitly must be a result.
+
+    Returns:
+      ``([(file, result), ...], skipped_files)``.
     """
-    explicit = {Path(p) for p in paths if Path(p).is_file()}
-    results = []
-    for f in find_result_files(paths):
+    paths = [Path(p) for p in paths]
+    explicit = {p for p in paths if p.is_file()}
+    results: list[tuple[Path, RunResult]] = []
+    skipped: list[Path] = []
+    for file in find_result_files(paths):
+        text = file.read_text(encoding="utf-8")
         try:
-            results.append(load_result(f))
-        except SchemaError:
-            if not skip_invalid or f in explicit:
-                raise
-    return results
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            data = None
+        if not (isinstance(data, dict) and "schema_version" in data):
+            if file in explicit:
+                parse_result(text, source=str(file))  # raises with the precise reason
+            skipped.append(file)
+            continue
+        results.append((file, parse_result(text, source=str(file))))
+    return results, skipped
+
+
+def load_results(paths: Iterable[Path]) -> list[RunResult]:
+    """The results of :func:`load_sourced_results`, without their files."""
+    return [result for _, result in load_sourced_results(paths)[0]]

@@ -65,7 +65,7 @@ def test_report_json(cartpole_result):
 
 def test_report_table(cartpole_result):
     result = runner.invoke(app, ["report", str(cartpole_result.parent)])
-    assert result.exit_code == 0 and "return IQM" in result.output and "energy:" in result.output
+    assert result.exit_code == 0 and "return IQM" in result.output and "energy mode" in result.output
 
 
 @pytest.mark.parametrize(

@@ -96,10 +96,18 @@ def test_load_results_from_folder_skips_foreign_json(tmp_path):
     save_result(make_result("a"), tmp_path / "a.json")
     save_result(make_result("b"), tmp_path / "deep" / "b.json")
     (tmp_path / "other.json").write_text('{"not": "ours"}')
-    names = sorted(r.name for r in load_results([tmp_path], skip_invalid=True))
+    names = sorted(r.name for r in load_results([tmp_path]))
     assert names == ["a", "b"]
     with pytest.raises(SchemaError):
-        load_results([tmp_path / "other.json"], skip_invalid=True)
+        load_results([tmp_path / "other.json"])
+
+
+def test_old_schema_in_folder_is_an_error_not_skipped(tmp_path):
+    data = json.loads(make_result().model_dump_json())
+    data["schema_version"] = 0
+    (tmp_path / "old.json").write_text(json.dumps(data))
+    with pytest.raises(SchemaError, match="schema_version 0 is not supported"):
+        load_results([tmp_path])
 
 
 def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
