@@ -2,12 +2,14 @@
 
 The cloned policy is the actor of an SB3 ``PPO`` (or sb3-contrib ``MaskablePPO`` when the env
 has ``action_masks()``) trained by maximum likelihood of the dataset's actions: minimise
-``-log pi(a | s)`` with Adam over ``n_epochs`` shuffled passes in mini-batches of ``batch_size``.
+``-log pi(a | s)`` with Adam for ``gradient_steps`` steps on mini-batches of ``batch_size``
+transitions drawn uniformly (A2Perf's "iterations").
 It is saved as an ordinary SB3 ``model.zip``, so ``predict`` and `a2perf evaluate` work
 unchanged. Dict observations (web) go through the same features extractor as RL (see
-:mod:`a2perf.baselines.features`). For masked envs, an observation key named like ``*mask*``
-with one entry per action is used as the action mask during training (illegal actions get no
-probability mass); at inference MaskablePPO's ``predict(action_masks=...)`` applies the env's mask.
+:mod:`a2perf.baselines.features`). For masked envs, an observation key ``action_mask`` or
+``mask`` with one entry per action (chip) is used as the action mask during training (illegal
+actions get no probability mass); at inference MaskablePPO's ``predict(action_masks=...)``
+applies the env's own mask.
 """
 
 from __future__ import annotations
@@ -83,11 +85,15 @@ def load_dataset_for(dataset: str | None, env_id: str) -> BCData:
     )
 
 
+MASK_KEYS = ("action_mask", "mask")
+"""Observation keys read as the action mask during training (chip: ``mask``)."""
+
+
 def _mask_key(space: gym.Space, n_actions: int) -> str | None:
     if not isinstance(space, gym.spaces.Dict):
         return None
-    for key, sub in space.spaces.items():
-        if "mask" in key and gym.spaces.utils.flatdim(sub) == n_actions:
+    for key in MASK_KEYS:
+        if key in space.spaces and gym.spaces.utils.flatdim(space[key]) == n_actions:
             return key
     return None
 
@@ -135,41 +141,38 @@ def train_bc(plan: Any, data: BCData, staging: Path, on_progress: Any = None) ->
     optimizer = torch.optim.Adam(policy.parameters(), lr=float(params["learning_rate"]))
     mask_key = _mask_key(env.observation_space, env.action_space.n) if masked else None
     rng = np.random.default_rng(config.seed)
-    n_epochs, batch = int(params["n_epochs"]), int(params["batch_size"])
-    eval_every = max(1, n_epochs // EVAL_POINTS)
+    total, batch = int(params["gradient_steps"]), int(params["batch_size"])
+    eval_every = max(1, total // EVAL_POINTS)
     steps, returns = [], []
     t0 = time.perf_counter()
     try:
-        for epoch in range(1, n_epochs + 1):
+        for step in range(1, total + 1):
             policy.set_training_mode(True)
-            order = rng.permutation(n)
-            for start in range(0, n, batch):
-                idx = order[start : start + batch]
-                obs = obs_as_tensor(_index(data.observations, idx), policy.device)
-                actions = torch.as_tensor(data.actions[idx], device=policy.device)
-                if isinstance(env.action_space, gym.spaces.Discrete):
-                    actions = actions.long().flatten()
-                kwargs = {}
-                if masked:
-                    mask = data.observations[mask_key][idx].reshape(len(idx), -1) if mask_key else None
-                    kwargs["action_masks"] = mask
-                _, log_prob, _ = policy.evaluate_actions(obs, actions, **kwargs)
-                loss = -log_prob.mean()
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-            policy.set_training_mode(False)
-            if epoch % eval_every == 0 or epoch == n_epochs:
+            idx = rng.integers(0, n, size=min(batch, n))
+            obs = obs_as_tensor(_index(data.observations, idx), policy.device)
+            actions = torch.as_tensor(data.actions[idx], device=policy.device)
+            if isinstance(env.action_space, gym.spaces.Discrete):
+                actions = actions.long().flatten()
+            kwargs = {}
+            if masked and mask_key is not None:
+                kwargs["action_masks"] = np.asarray(data.observations[mask_key][idx]).reshape(len(idx), -1)
+            _, log_prob, _ = policy.evaluate_actions(obs, actions, **kwargs)
+            loss = -log_prob.mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            if step % eval_every == 0 or step == total:
+                policy.set_training_mode(False)
                 ep_returns = roll_out(
                     env,
                     SB3Policy(model),
                     episodes=int(params.get("n_eval_episodes", 5)),
                     seed=config.seed + 10_000,
                 ).returns
-                steps.append(epoch * n)
+                steps.append(step * len(idx))
                 returns.append(float(np.mean(ep_returns)))
-            if on_progress is not None:
-                on_progress(epoch, n_epochs)
+            if on_progress is not None and (step % 50 == 0 or step == total):
+                on_progress(step, total)
     finally:
         env.close()
     from a2perf.baselines.train import _save_model

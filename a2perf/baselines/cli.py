@@ -111,10 +111,10 @@ def sweep(
 
 @dataset_app.command("build")
 def dataset_build(
-    runs: Annotated[
-        list[Path], typer.Option("--runs", help="training run folders (repeat or space-separate)")
-    ],
     env: Annotated[str, typer.Option("--env", help="env id the datasets are collected on")],
+    runs: Annotated[
+        list[Path] | None, typer.Option("--runs", help="training run folder (repeat the option for several)")
+    ] = None,
     levels: Annotated[str, typer.Option(help="comma-separated skill levels")] = "novice,intermediate,expert",
     episodes: Annotated[int, typer.Option(min=1, help="episodes per dataset")] = 100,
     eval_episodes: Annotated[int, typer.Option(min=1, help="episodes to score each checkpoint")] = 10,
@@ -130,7 +130,7 @@ def dataset_build(
 
     try:
         ds_config = DatasetConfig(
-            runs=list(runs),
+            runs=list(runs or []),
             env_id=env,
             env_kwargs=parse_env_kwargs(env_kwargs),
             levels=[lv.strip() for lv in levels.split(",") if lv.strip()],

@@ -31,7 +31,15 @@ ALGOS = ("ppo", "sac", "dqn", "maskable_ppo", "bc")
 RUN_KEYS = ("n_timesteps", "n_envs", "policy", "eval_freq", "n_eval_episodes", "checkpoint_freq")
 """Keys read by a2perf itself; the rest go to the SB3 constructor."""
 
-BC_KEYS = ("n_epochs", "batch_size", "learning_rate", "policy_kwargs", "n_eval_episodes", "dataset", "policy")
+BC_KEYS = (
+    "gradient_steps",
+    "batch_size",
+    "learning_rate",
+    "policy_kwargs",
+    "n_eval_episodes",
+    "dataset",
+    "policy",
+)
 """Every key behaviour cloning understands."""
 
 

@@ -111,7 +111,12 @@ def publish(staging: Path, out: Path, info: RunInfo) -> Path:
     out = Path(out)
     if out.is_dir() and not any(out.iterdir()):
         out.rmdir()
-    os.replace(staging, out)
+    try:
+        os.replace(staging, out)
+    except OSError:
+        raise ConfigError(
+            f"{out} was created by someone else while this run trained; the run is discarded"
+        ) from None
     return out
 
 

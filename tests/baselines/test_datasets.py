@@ -119,7 +119,7 @@ def test_bc_on_expert_dataset_reaches_80_percent_of_the_expert(tmp_path: Path, m
             algo="bc",
             out=tmp_path / "bc",
             dataset=ds.dataset_id,
-            overrides={"n_epochs": 10},
+            overrides={"gradient_steps": 300},
             measure_energy=False,
         )
     )
