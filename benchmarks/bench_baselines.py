@@ -7,6 +7,7 @@ Figures (JSON):
   ``overhead_cpu`` the same on steps per CPU second of the process (robust to other load on a
   shared machine). Target <= 0.02.
 - ``sweep_scaling``: env steps/s of a 4-job local sweep with 2 workers vs 1 worker. Target >= 1.7x.
+- ``web_bc``: behaviour cloning on a web-oracle dataset (level 1) vs the oracle's return.
 - ``learning``: final eval return of short PPO/MaskablePPO runs vs the random policy on the domain
   envs that are installed (several seeds; the full-budget numbers belong in the closing note).
 
@@ -149,8 +150,8 @@ def learning(root: Path) -> dict:
 
     budgets = {
         "CartPole-v1": ("ppo", 20000),
-        "CircuitTraining-ToyMacro-v0": ("maskable_ppo", 20000),
-        "QuadrupedLocomotion-Pace-v0": ("ppo", 50000),
+        "CircuitTraining-ToyMacro-v0": ("maskable_ppo", 8000),
+        "QuadrupedLocomotion-Pace-v0": ("ppo", 16384),
     }
     seeds = [0, 1] if QUICK else [0, 1, 2]
     figures = {}
@@ -185,13 +186,55 @@ def learning(root: Path) -> dict:
     return figures
 
 
+def web_bc(root: Path) -> dict:
+    """Web level 1: oracle dataset -> behaviour cloning -> return relative to the oracle."""
+    from a2perf.baselines.datasets import DatasetConfig, build_datasets
+    from a2perf.baselines.evaluation import evaluate_run
+    from a2perf.baselines.train import TrainConfig, train
+    from a2perf.results import load_result
+
+    env_id = "WebNavigation-DifficultyLevel-01-v0"
+    if not _available(env_id):
+        return {"skipped": "env not registered"}
+    os.environ["MINARI_DATASETS_PATH"] = str(root / "minari")
+    t0 = time.perf_counter()
+    (oracle,) = build_datasets(DatasetConfig(runs=[], env_id=env_id, levels=[], episodes=20, oracle=True))
+    oracle_return = None
+    run = train(
+        TrainConfig(
+            env_id=env_id,
+            algo="bc",
+            out=root / "web-bc",
+            dataset=oracle.dataset_id,
+            overrides={"gradient_steps": 100 if QUICK else 300},
+        )
+    )
+    bc = load_result(evaluate_run(run, episodes=10, tasks=[env_id], out=None))
+    from a2perf.baselines.datasets import OraclePolicy
+    from a2perf.measure import make_env, roll_out
+
+    env = make_env(env_id)
+    oracle_return = float(np.mean(roll_out(env, OraclePolicy(env), episodes=10, seed=0).returns))
+    env.close()
+    return {
+        "dataset": oracle.dataset_id,
+        "dataset_episodes": oracle.episodes,
+        "data_cost_kwh": oracle.data_cost.energy_kwh,
+        "bc_mean_return": bc.aggregates.returns.mean,
+        "oracle_mean_return": oracle_return,
+        "bc_over_oracle": bc.aggregates.returns.mean / oracle_return,
+        "wall_s": time.perf_counter() - t0,
+    }
+
+
 def main() -> dict:
     root = Path(tempfile.mkdtemp(prefix="a2perf-bench-baselines-"))
     try:
         return {
-            "train_overhead": train_overhead(root, pairs=2 if QUICK else 4),
+            "train_overhead": train_overhead(root, pairs=2 if QUICK else 3),
             "sweep_scaling": sweep_scaling(root),
             "learning": learning(root),
+            "web_bc": web_bc(root),
         }
     finally:
         shutil.rmtree(root, ignore_errors=True)

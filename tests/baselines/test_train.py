@@ -20,7 +20,14 @@ runner = CliRunner()
 
 @pytest.mark.parametrize(
     ("algo", "env_id"),
-    [("ppo", "CartPole-v1"), ("dqn", "CartPole-v1"), ("sac", "Pendulum-v1"), ("maskable_ppo", MASKED_ID)],
+    [
+        ("ppo", "CartPole-v1"),
+        ("dqn", "CartPole-v1"),
+        ("sac", "Pendulum-v1"),
+        ("maskable_ppo", MASKED_ID),
+        ("maskable_ppo", "CircuitTraining-ToyMacro-v0"),
+        ("sac", "QuadrupedLocomotion-Pace-v0"),
+    ],
 )
 def test_smoke_train_writes_a_loadable_run(tmp_path: Path, algo: str, env_id: str) -> None:
     out = tmp_path / "run"
