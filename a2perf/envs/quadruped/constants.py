@@ -50,9 +50,8 @@ MAX_MOTOR_ANGLE_CHANGE = 0.2
 """Per-substep clip of the motor target around the delayed measured angle (rad)."""
 
 ACTION_LIMIT = 2.0 * math.pi
-FILTER_B = np.array([0.1066931, 0.2133862, 0.1066931])
-FILTER_A = np.array([1.0, -0.8877195, 0.3144918])
-"""2nd-order Butterworth low-pass, 4 Hz cut-off at 30.303 Hz (direct form)."""
+FILTER_CUTOFF_HZ = 4.0
+"""Action filter: 2nd-order Butterworth low-pass at the control rate (coefficients in ``sim.py``)."""
 
 DEFAULT_LATENCY = 0.002
 """Observation / clip latency in test mode (s)."""

@@ -21,6 +21,7 @@ from a2perf.envs.quadruped.constants import (
     CONTROL_TIME_STEP,
     DEFAULT_JOINT_ANGLES,
     END_EFFECTOR_LINK_IDS,
+    FILTER_CUTOFF_HZ,
     GRAVITY,
     GROUND_URDF_PATH,
     INIT_POSITION,
@@ -72,7 +73,7 @@ def butterworth_coefficients(cutoff_hz: float, sample_hz: float) -> tuple[np.nda
     return b, a
 
 
-FILTER_B, FILTER_A = butterworth_coefficients(4.0, 1.0 / CONTROL_TIME_STEP)
+FILTER_B, FILTER_A = butterworth_coefficients(FILTER_CUTOFF_HZ, 1.0 / CONTROL_TIME_STEP)
 
 
 def wrap_angle(x: np.ndarray) -> np.ndarray:
