@@ -46,14 +46,18 @@ class BrowserBackend:
 
     Args:
       chromium_path, chromedriver_path: system programs (checked at construction).
+      transport: ``"cdp"`` or ``"script"``, see :class:`~a2perf.envs.web.browser.Browser`.
     """
 
     name = "browser"
 
     def __init__(
-        self, chromium_path: str = DEFAULT_CHROMIUM, chromedriver_path: str = DEFAULT_CHROMEDRIVER
+        self,
+        chromium_path: str = DEFAULT_CHROMIUM,
+        chromedriver_path: str = DEFAULT_CHROMEDRIVER,
+        transport: str = "cdp",
     ) -> None:
-        self.browser = Browser(chromium_path, chromedriver_path)
+        self.browser = Browser(chromium_path, chromedriver_path, transport=transport)
         self.site: Site | None = None
         self._static: tuple[list[str], list[str], list[str], list[str]] | None = None
         self._started_once = False

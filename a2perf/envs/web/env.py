@@ -64,6 +64,7 @@ class WebNavigationEnv(gym.Env[dict, int]):
     render_mode: ``"rgb_array"`` (browser screenshot) or ``"ansi"`` (text).
     backend: ``"browser"`` (headless Chromium, default) or ``"model"`` (pure-Python simulator).
     chromium_path, chromedriver_path: system programs.
+    transport: ``"cdp"`` (default) or ``"script"``: how the one WebDriver command per step reaches the page.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array", "ansi"], "render_fps": 4}
@@ -78,6 +79,7 @@ class WebNavigationEnv(gym.Env[dict, int]):
         backend: str = "browser",
         chromium_path: str = DEFAULT_CHROMIUM,
         chromedriver_path: str = DEFAULT_CHROMEDRIVER,
+        transport: str = "cdp",
     ) -> None:
         if backend == "model":  # no browser: no screenshots
             self.metadata = {**self.metadata, "render_modes": ["ansi"]}
@@ -117,7 +119,9 @@ class WebNavigationEnv(gym.Env[dict, int]):
         self.vocab = Vocabulary()
         self._builder = ObservationBuilder(self.vocab)
         self._backend = (
-            BrowserBackend(chromium_path, chromedriver_path) if backend == "browser" else ModelBackend()
+            BrowserBackend(chromium_path, chromedriver_path, transport)
+            if backend == "browser"
+            else ModelBackend()
         )
 
         high = self.vocab.size - 1

@@ -15,7 +15,7 @@ import a2perf  # noqa: F401
 from a2perf.envs.web.browser import BrowserError
 from a2perf.envs.web.env import WebNavigationEnv
 from a2perf.envs.web.oracle import OraclePolicy
-from a2perf.errors import DependencyMissingError
+from a2perf.errors import ConfigError, DependencyMissingError
 
 POSITION = slice(4, 8)  # dom_features columns that only the browser knows (layout)
 
@@ -205,3 +205,28 @@ def test_one_webdriver_command_per_step_and_reset(browser_env, monkeypatch):
     calls.clear()  # invalid actions never touch the browser
     browser_env.step(int(np.flatnonzero(~browser_env.action_masks()[:6250])[0]))
     assert calls == []
+
+
+def test_script_transport_gives_the_same_episode(browser_env):
+    assert browser_env.backend.browser.transport == "cdp"
+    senv = WebNavigationEnv(difficulty=3, num_websites=100, transport="script")
+    try:
+        a, b = [], []
+        _episode(senv, 5, 2, a)
+        _episode(browser_env, 5, 2, b)
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            if isinstance(x, dict):
+                assert all(np.array_equal(x[k], y[k]) for k in x)
+            else:
+                assert x == y
+    finally:
+        senv.close()
+
+
+def test_page_errors_are_reported_and_bad_transport_rejected(browser_env):
+    browser_env.reset(seed=0)
+    with pytest.raises(RuntimeError, match="element index out of range"):
+        browser_env.backend.browser.call("step", 9999, None)
+    with pytest.raises(ConfigError, match="transport"):
+        WebNavigationEnv(transport="bidi")
