@@ -100,3 +100,23 @@ def test_randomizer_can_be_forced_in_test_mode(data_dir):
         assert c.sim.dynamics.motor_strength != (1.0,) * 12
     finally:
         c.close()
+
+
+def test_curriculum_counts_non_final_steps(data_dir):
+    c = QuadrupedCore(load_clip(clip_path("pace")), mode="train", num_parallel_envs=1)
+    try:
+        c.reset(np.random.default_rng(0))
+        steps = ends = 0
+        while ends < 2:
+            r = c.step(np.zeros(12))
+            steps += 1
+            if r.terminated or r.truncated:
+                ends += 1
+                assert r.truncated != r.terminated
+                c.reset(np.random.default_rng(ends))
+        assert c.total_steps == steps - 2
+        c.total_steps = 30_000_000
+        c.reset(np.random.default_rng(5))
+        assert c.episode_length == 600
+    finally:
+        c.close()
