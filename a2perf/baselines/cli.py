@@ -62,13 +62,18 @@ def train(
             dataset=dataset,
             measure_energy=energy,
         )
-        with _progress() as progress:
-            task = progress.add_task(f"{algo} on {env} (seed {seed})", total=None)
+        progress = _progress()
+        task = progress.add_task(f"{algo} on {env} (seed {seed})", total=None)
 
-            def on_progress(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
+        def on_progress(done: int, total: int) -> None:
+            if not progress.live.is_started:  # shown once training runs: input errors stay one line
+                progress.start()
+            progress.update(task, completed=done, total=total)
 
+        try:
             run_dir = run_train(train_config, on_progress=on_progress)
+        finally:
+            progress.stop()
     except A2PerfError as e:
         raise _fail(str(e)) from None
     from a2perf.baselines.rundir import load_run

@@ -22,9 +22,9 @@ from a2perf.baselines import rundir
 from a2perf.baselines.tasks import Task, select_tasks
 from a2perf.errors import ConfigError, DataNotFoundError
 from a2perf.results.schema import (
-    Aggregates,
     DataCost,
     Generalization,
+    LatencyResult,
     RunResult,
     SeedResult,
     TaskScore,
@@ -273,10 +273,9 @@ def combine_results(results: Sequence[RunResult], name: str | None = None) -> Ru
     )
 
 
-def _pooled_latency(results: Sequence[RunResult]) -> Aggregates | None:
-    """Latency over seeds: the per-seed percentiles are kept in SeedResult; pool by call-weighted mean."""
-    from a2perf.results.schema import LatencyResult
-
+def _pooled_latency(results: Sequence[RunResult]) -> LatencyResult | None:
+    """Latency over seeds: call-weighted mean of the per-seed percentiles (raw call times are not
+    stored in results, so this approximates the percentile of the pooled calls); max is the max."""
     lats = [s.latency for r in results for s in r.per_seed if s.latency is not None]
     if not lats:
         return None

@@ -443,6 +443,7 @@ def _ray_trainable(config: dict[str, Any]) -> None:
 
 
 def _run_ray(jobs: list[Job], workers: int, out: Path) -> list[JobOutcome]:
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # with verbose=0: no Tune tables over ours
     try:
         import ray
         from ray import tune
@@ -491,6 +492,43 @@ def _run_ray(jobs: list[Job], workers: int, out: Path) -> list[JobOutcome]:
     finally:
         if started_here:
             ray.shutdown()
+
+
+def _file_status(job: Job) -> str:
+    if job.done():
+        return "done"
+    if job.failed_file.is_file():
+        return "failed"
+    return "running" if job.attempts_file.is_file() else "pending"
+
+
+def _run_ray_watched(
+    jobs: list[Job], workers: int, out: Path, live: Any, state: dict[str, str], shown: list[Job], title: str
+) -> list[JobOutcome]:
+    """`_run_ray` in a thread while the live table follows the jobs' files (Ray trials are elsewhere)."""
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["outcomes"] = _run_ray(jobs, workers, out)
+        except BaseException as e:  # re-raised in the caller's thread
+            box["error"] = e
+
+    thread = threading.Thread(target=target, name="a2perf-ray-sweep", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(timeout=1.0)
+        for job in jobs:
+            state[job.id] = _file_status(job)
+        if live is not None:
+            live.update(_status_table(shown, state, title))
+    if "error" in box:
+        raise box["error"]
+    for outcome in box["outcomes"]:
+        state[outcome.job_id] = "done" if outcome.status == "ok" else outcome.status
+    return box["outcomes"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -598,9 +636,7 @@ def run_sweep(
                 if backend == "local":
                     outcomes += _run_local(todo, workers, live, state, spec.name, jobs)
                 else:
-                    outcomes += _run_ray(todo, workers, spec.out)
-                    for o in outcomes:
-                        state[o.job_id] = "done" if o.status == "ok" else o.status
+                    outcomes += _run_ray_watched(todo, workers, spec.out, live, state, jobs, spec.name)
                 if live is not None:
                     live.update(_status_table(jobs, state, spec.name))
         aggregated = aggregate(spec, jobs)

@@ -170,3 +170,28 @@ def test_broken_sweep_yaml_and_backend(tmp_path: Path) -> None:
     r = runner.invoke(app, ["sweep", str(_sweep_file(tmp_path, [0])), "--backend", "dask"])
     assert r.exit_code == 2 and "--backend must be 'local' or 'ray'" in r.output
     assert not (tmp_path / "out").exists()
+
+
+def test_dataset_phase_feeds_bc_jobs(tmp_path: Path) -> None:
+    path = _sweep_file(
+        tmp_path,
+        [0],
+        timesteps=1024,
+        algos=["ppo", "bc"],
+        phases=["train", "evaluate", "dataset"],
+        overrides={"ppo": {**TINY_PPO, "checkpoint_freq": 256}, "bc": {"gradient_steps": 20, "n_eval_episodes": 1}},
+        dataset={"levels": ["expert"], "episodes": 3, "eval_episodes": 1, "checkpoints_per_level": 1, "binning": "tercile"},
+        measure_energy=True,
+    )
+    spec = load_sweep(path)
+    summary = run_sweep(spec, workers=1)
+    assert (summary.done, summary.failed) == (2, 0), summary.outcomes
+    marker = spec.out / "datasets" / "CartPole-v1.json"
+    assert yaml.safe_load(marker.read_text()) == {"expert": "Gymnasium-CartPole-expert-v0"}
+    bc_job = next(j for j in jobs_of(spec) if j.algo == "bc")
+    bc = load_result(bc_job.result_file)
+    cost = bc.aggregates.data_cost
+    assert cost is not None and cost.episodes == 3 and cost.energy_kwh > 0
+    assert sorted(p.name for p in summary.aggregated) == ["other__CartPole-v1__bc.json", "other__CartPole-v1__ppo.json"]
+    again = run_sweep(spec, workers=1)  # the dataset is not rebuilt, no job reruns
+    assert (again.done, again.skipped) == (0, 2)
