@@ -5,7 +5,7 @@ A sweep file (YAML)::
     out: sweeps/cartpole          # sweep folder (relative to this file); --out overrides
     envs: [CartPole-v1]           # ids, or {id: ..., env_kwargs: {...}}
     algos: [ppo, dqn]
-    seeds: 3                      # an int n means seeds 0..n-1, or a list
+    seeds: 3                      # an int n means seeds 0..n-1, or a list (default 10)
     phases: [train, evaluate]     # train, evaluate, generalize, dataset
     timesteps: 20000              # optional: env steps per run (default: each algo's config)
     episodes: 10                  # evaluation episodes per seed (and per generalization task)
@@ -55,6 +55,8 @@ from a2perf.errors import A2PerfError, ConfigError, DataNotFoundError
 from a2perf.results.io import atomic_write_text
 
 PHASES = ("train", "evaluate", "generalize", "dataset")
+DEFAULT_SEEDS = 10
+"""Seeds per (env, algo) when the sweep file does not say (A2Perf used 10)."""
 SWEEP_KEYS = {
     "name",
     "out",
@@ -196,7 +198,7 @@ def load_sweep(path: Path, out: Path | None = None) -> SweepSpec:
     unknown = sorted(set(data) - SWEEP_KEYS)
     if unknown:
         raise ConfigError(f"{path}: unknown key {unknown[0]!r}; valid keys: {', '.join(sorted(SWEEP_KEYS))}")
-    for key in ("envs", "algos", "seeds"):
+    for key in ("envs", "algos"):
         if key not in data:
             raise ConfigError(f"{path}: missing key {key!r}")
     envs = []
@@ -213,7 +215,7 @@ def load_sweep(path: Path, out: Path | None = None) -> SweepSpec:
     bad = [a for a in algos if a not in ALGOS]
     if bad:
         raise ConfigError(f"{path}: unknown algorithm {bad[0]!r}; choose from {', '.join(ALGOS)}")
-    seeds_raw = data["seeds"]
+    seeds_raw = data.get("seeds", DEFAULT_SEEDS)
     seeds = list(range(seeds_raw)) if isinstance(seeds_raw, int) else [int(s) for s in seeds_raw or []]
     phases = [str(p) for p in data.get("phases") or ["train", "evaluate"]]
     bad = [p for p in phases if p not in PHASES]
@@ -639,6 +641,8 @@ def run_sweep(
                     outcomes += _run_ray_watched(todo, workers, spec.out, live, state, jobs, spec.name)
                 if live is not None:
                     live.update(_status_table(jobs, state, spec.name))
+        if console is not None:
+            console.print()
         aggregated = aggregate(spec, jobs)
     return SweepSummary(
         done=sum(o.status == "ok" for o in outcomes),
