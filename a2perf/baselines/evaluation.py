@@ -132,6 +132,8 @@ def evaluate_run(run_dir: Path, *, episodes: int, tasks: list[str] | None, out: 
     task_list = select_tasks(info.env_id, info.env_kwargs, tasks)
     if tasks is None:  # the domain's default list: keep the tasks this policy can act in, say which were left
         task_list, dropped = compatible_tasks(info, task_list)
+        if not any(t.env_id == info.env_id and t.env_kwargs == info.env_kwargs for t in task_list):
+            task_list.insert(0, Task(info.task, info.env_id, dict(info.env_kwargs)))  # the training task
         if dropped:
             warnings.warn(
                 f"generalization skips {len(dropped)} task(s) with other observation/action spaces than "

@@ -41,13 +41,14 @@ def _default_name(env_id: str, kwargs: dict[str, Any]) -> str:
     return "_".join([base, *(str(v) for _, v in sorted(kwargs.items()))])
 
 
-def _as_task(entry: Any, domain: str) -> Task:
+def _as_task(entry: Any, domain: str, shared: dict[str, Any] | None = None) -> Task:
     if isinstance(entry, Task):
         return entry
     if isinstance(entry, dict):
         env_id = entry.get("env_id") or entry.get("id")
         kwargs = dict(entry.get("env_kwargs") or entry.get("kwargs") or {})
-        name = entry.get("task") or entry.get("name") or (env_id and _default_name(str(env_id), kwargs))
+        distinct = {k: v for k, v in kwargs.items() if (shared or {}).get(k, object()) != v}
+        name = entry.get("task") or entry.get("name") or (env_id and _default_name(str(env_id), distinct))
         if name and env_id:
             return Task(str(name), str(env_id), kwargs)
     raise ConfigError(
@@ -75,7 +76,15 @@ def domain_tasks(env_id: str, env_kwargs: dict[str, Any] | None = None) -> list[
             break
     if module is None:
         return [Task(env_id, env_id, dict(env_kwargs or {}))]
-    return [_as_task(entry, domain) for entry in module.generalization_tasks()]
+    entries = list(module.generalization_tasks())
+    # Unnamed entries are named after the kwargs that tell them apart (not the shared padding).
+    kwarg_sets = [dict(e.get("env_kwargs") or e.get("kwargs") or {}) for e in entries if isinstance(e, dict)]
+    shared = (
+        {k: v for k, v in kwarg_sets[0].items() if all(s.get(k) == v for s in kwarg_sets)}
+        if kwarg_sets
+        else {}
+    )
+    return [_as_task(entry, domain, shared) for entry in entries]
 
 
 def task_of(env_id: str, env_kwargs: dict[str, Any] | None = None) -> str:
@@ -91,14 +100,20 @@ def task_of(env_id: str, env_kwargs: dict[str, Any] | None = None) -> str:
 
 
 def select_tasks(env_id: str, env_kwargs: dict[str, Any] | None, names: list[str] | None) -> list[Task]:
-    """The tasks named in ``names`` (task labels or env ids), or the whole domain list."""
+    """The tasks named in ``names`` (task labels or env ids), or the whole domain list.
+
+    ``env_id`` itself always means the training env with ``env_kwargs`` (not a list entry that
+    shares the id with other kwargs, e.g. chip padding).
+    """
     tasks = domain_tasks(env_id, env_kwargs)
     if not names:
         return tasks
     by_name = {t.name: t for t in tasks} | {t.env_id: t for t in tasks}
     chosen = []
     for name in names:
-        if name in by_name:
+        if name == env_id:  # the training env itself, with the run's own kwargs
+            chosen.append(Task(task_of(env_id, env_kwargs), env_id, dict(env_kwargs or {})))
+        elif name in by_name:
             chosen.append(by_name[name])
         elif "-v" in name:  # any other env id is allowed as an extra task
             chosen.append(Task(name, name, {}))

@@ -179,8 +179,17 @@ def test_dataset_phase_feeds_bc_jobs(tmp_path: Path) -> None:
         timesteps=1024,
         algos=["ppo", "bc"],
         phases=["train", "evaluate", "dataset"],
-        overrides={"ppo": {**TINY_PPO, "checkpoint_freq": 256}, "bc": {"gradient_steps": 20, "n_eval_episodes": 1}},
-        dataset={"levels": ["expert"], "episodes": 3, "eval_episodes": 1, "checkpoints_per_level": 1, "binning": "tercile"},
+        overrides={
+            "ppo": {**TINY_PPO, "checkpoint_freq": 256},
+            "bc": {"gradient_steps": 20, "n_eval_episodes": 1},
+        },
+        dataset={
+            "levels": ["expert"],
+            "episodes": 3,
+            "eval_episodes": 1,
+            "checkpoints_per_level": 1,
+            "binning": "tercile",
+        },
         measure_energy=True,
     )
     spec = load_sweep(path)
@@ -192,6 +201,9 @@ def test_dataset_phase_feeds_bc_jobs(tmp_path: Path) -> None:
     bc = load_result(bc_job.result_file)
     cost = bc.aggregates.data_cost
     assert cost is not None and cost.episodes == 3 and cost.energy_kwh > 0
-    assert sorted(p.name for p in summary.aggregated) == ["other__CartPole-v1__bc.json", "other__CartPole-v1__ppo.json"]
+    assert sorted(p.name for p in summary.aggregated) == [
+        "other__CartPole-v1__bc.json",
+        "other__CartPole-v1__ppo.json",
+    ]
     again = run_sweep(spec, workers=1)  # the dataset is not rebuilt, no job reruns
     assert (again.done, again.skipped) == (0, 2)
