@@ -226,6 +226,20 @@ def main() -> dict:
     big.close()
 
     # vector throughput and memory
+    # in-process loop with the same wrapper (context for the vector figures)
+    plain = _make(5)()
+    plain.reset(seed=0)
+    for _ in range(50):
+        _, _, te, tr, _ = plain.step(0)
+        if te or tr:
+            plain.reset()
+    t0 = time.perf_counter()
+    for _ in range(VECTOR_STEPS):
+        _, _, te, tr, _ = plain.step(0)
+        if te or tr:
+            plain.reset()
+    plain_rate = VECTOR_STEPS / (time.perf_counter() - t0)
+    plain.close()
     # alternate 1-env and 2-env runs so load changes from other users hit both alike
     rates1, rates2, mem1, mem2 = [], [], [], []
     for _ in range(VECTOR_REPEATS):
@@ -242,6 +256,7 @@ def main() -> dict:
         "steps_per_s_2": round(r2, 1),
         "speedup": round(r2 / r1, 3),
         "speedup_per_repeat": [round(b / a, 3) for a, b in zip(rates1, rates2, strict=True)],
+        "steps_per_s_plain_loop": round(plain_rate, 1),
     }
     out["memory_mb_per_env"] = {
         "rss_sum": round((rss1[0] + rss2[0]) / 2, 1),

@@ -42,7 +42,7 @@ class ModelBackend:
 
 
 class BrowserBackend:
-    """Runs the site in headless Chromium; one ``execute_script`` per reset and per step.
+    """Runs the site in headless Chromium; one WebDriver command per reset and per step.
 
     Args:
       chromium_path, chromedriver_path: system programs (checked at construction).
