@@ -13,7 +13,8 @@ Figures (JSON):
   actions drawn inside the workers; ``memory_mb_per_env``: RSS and PSS sums of one worker + its chromedriver
   and Chromium processes. The 1-min load average is recorded (the machine may be shared).
 - ``levels``: per level, the valid-action random agent's success rate over ``EPISODES`` browser
-  episodes (seeds 0..EPISODES-1 over all 100 designs) and the level's stored mean difficulty score;
+  episodes (seeds 0..EPISODES-1 over all 100 designs), the same agent over ``SIM_EPISODES`` episodes
+  of the pure-model backend, and the level's stored mean difficulty score;
   ``oracle``: successes of the oracle on every shipped design (one episode each).
 """
 
@@ -35,6 +36,7 @@ from a2perf.envs.web.primitives import PRIMITIVES
 
 EPISODES = int(os.environ.get("A2PERF_BENCH_WEB_EPISODES", "300"))
 VECTOR_STEPS = int(os.environ.get("A2PERF_BENCH_WEB_VECTOR_STEPS", "500"))
+SIM_EPISODES = int(os.environ.get("A2PERF_BENCH_WEB_SIM_EPISODES", "3000"))
 VECTOR_REPEATS = int(os.environ.get("A2PERF_BENCH_WEB_VECTOR_REPEATS", "3"))
 
 
@@ -135,6 +137,13 @@ def _run_random(
     return wins / episodes
 
 
+def _sim_rate(level: int, episodes: int) -> float:
+    """The same random agent on the pure-model backend (identical rules, no browser), more episodes."""
+    env = WebNavigationEnv(difficulty=level, num_websites=100, backend="model")
+    rng = np.random.default_rng(1)
+    return _run_random(env, episodes, rng, [])
+
+
 def main() -> dict:
     out: dict = {"loadavg_1min_start": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
     # browser start
@@ -184,6 +193,8 @@ def main() -> dict:
             "random_success": round(rate, 4),
             "episodes": EPISODES,
             "stored_mean_score": round(mean_score(env.designs), 4),
+            "simulator_random_success": round(_sim_rate(level, SIM_EPISODES), 4),
+            "simulator_episodes": SIM_EPISODES,
         }
         for i in range(len(env.designs)):
             env.reset(seed=i, options={"design_index": i})
