@@ -52,17 +52,27 @@ def resolve_clip(motion: str, motion_file: str | Path | None, kinematics: Any) -
     )
 
 
-def _observation_space(clip: MotionClip) -> gym.spaces.Box:
-    """Box(160,) float32 with the original layout; LastAction bounds are the real m0 ± 2π (not ±1)."""
-    joints_lo, joints_hi = clip.joint_bounds()
-    joints_lo = np.minimum(joints_lo, DEFAULT_JOINT_ANGLES) - 1e-3
-    joints_hi = np.maximum(joints_hi, DEFAULT_JOINT_ANGLES) + 1e-3
-    speed = float(np.max(np.linalg.norm(clip.velocities[:, :3], axis=1)))
-    pos = max(2.0, 2.0 * (speed + float(np.linalg.norm(clip.cycle_delta_pos)) / clip.duration))
+URDF_JOINT_LOWER = np.tile([-0.873, -1.3, -2.164], 4)
+"""Lower limits of laikago_toes_limits.urdf per leg (abduction, hip, knee), rad, URDF convention."""
+URDF_JOINT_UPPER = np.tile([1.0472, 3.4, 0.0], 4)
+"""Upper limits of the same joints, rad."""
+TARGET_POS_BOUND = 4.0
+"""Bound of the heading-relative target positions, m (targets are at most ~1 s ahead of the robot)."""
+
+
+def _observation_space() -> gym.spaces.Box:
+    """Box(160,) float32 with the original layout, the same for every clip.
+
+    The original declares the target-joint bounds as the min/max over the clip's frames, so each
+    clip had its own observation space and a policy trained on one clip could not be checked
+    against another's (generalization). Here the joint bounds are the URDF limits and the target
+    positions are bounded by :data:`TARGET_POS_BOUND`; the values observed are unchanged, so the
+    pretrained policies see the same vectors. LastAction bounds are the real m0 ± 2π (not ±1).
+    """
     imu = np.array([2 * math.pi, 2 * math.pi, 2000 * math.pi, 2000 * math.pi])
     act = np.abs(DEFAULT_MOTOR_ANGLES) + ACTION_LIMIT
-    target_hi = np.concatenate([np.full(3, pos), np.ones(4), joints_hi])
-    target_lo = np.concatenate([np.full(3, -pos), -np.ones(4), joints_lo])
+    target_hi = np.concatenate([np.full(3, TARGET_POS_BOUND), np.ones(4), URDF_JOINT_UPPER])
+    target_lo = np.concatenate([np.full(3, -TARGET_POS_BOUND), -np.ones(4), URDF_JOINT_LOWER])
     high = np.concatenate([np.tile(imu, 3), np.tile(act, 3), np.full(36, math.pi), np.tile(target_hi, 4)])
     low = np.concatenate([-np.tile(imu, 3), -np.tile(act, 3), np.full(36, -math.pi), np.tile(target_lo, 4)])
     assert high.shape == (OBS_DIM,)
@@ -170,7 +180,7 @@ class QuadrupedLocomotionEnv(gym.Env[np.ndarray, np.ndarray]):
             self._core.set_clip(resolve_clip(motion, None, self._core.sim.kinematics))
         self.clip = self._core.clip
         self.action_space = gym.spaces.Box(-ACTION_LIMIT, ACTION_LIMIT, (12,), dtype=np.float32)
-        self.observation_space = _observation_space(self.clip)
+        self.observation_space = _observation_space()
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)

@@ -116,11 +116,6 @@ class MotionClip:
         """True once a Clamp clip has played to its end (never for Wrap clips)."""
         return (not self.loop) and t >= self.duration
 
-    def joint_bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per-joint (min, max) of the URDF joint angles over the frames, shape (12,) each."""
-        j = self.frames[:, 7:]
-        return j.min(axis=0), j.max(axis=0)
-
     def _cycle_offset_pos(self, cycles: np.ndarray) -> np.ndarray:
         """Root offset (K, 3) after ``cycles`` (K,) whole cycles."""
         if not self.cycle_offset_position and not self.cycle_offset_rotation:

@@ -191,3 +191,24 @@ def test_observations_stay_in_space_under_random_actions():
         assert episodes >= 5  # random actions end train-mode episodes quickly (20-step curriculum)
     finally:
         env.close()
+
+
+def test_every_gait_shares_one_observation_space():
+    """Generalization needs one space for all tasks (the original's was clip-dependent)."""
+    spaces = []
+    for env_id in (
+        "QuadrupedLocomotion-Pace-v0",
+        "QuadrupedLocomotion-Trot-v0",
+        "QuadrupedLocomotion-Spin-v0",
+    ):
+        env = gym.make(env_id)
+        spaces.append((env.observation_space, env.action_space))
+        obs, _ = env.reset(seed=0)
+        env.action_space.seed(0)
+        for _ in range(30):
+            obs, _, terminated, truncated, _ = env.step(env.action_space.sample() * 0.1)
+            assert env.observation_space.contains(obs.astype(np.float32))
+            if terminated or truncated:
+                break
+        env.close()
+    assert spaces[0] == spaces[1] == spaces[2]
