@@ -155,12 +155,15 @@ def test_close_leaves_no_processes_and_selenium_manager_is_never_used(monkeypatc
     assert {p.pid for p in me.children(recursive=True)} <= before
 
 
-def test_browser_killed_mid_episode():
+@pytest.mark.parametrize("victim", ["chromium", "chromedriver"])
+def test_browser_killed_mid_episode(victim):
     env = WebNavigationEnv(difficulty=2)
     env.reset(seed=0)
     env.step(int(np.flatnonzero(env.action_masks())[0]))
     procs = list(env.backend.browser.pids)
-    os.kill(_chromium_main(env).pid, signal.SIGKILL)
+    procs += [c for p in procs for c in _kids(p)]
+    target = _chromium_main(env) if victim == "chromium" else env.backend.browser.pids[0]
+    os.kill(target.pid, signal.SIGKILL)
     t0 = time.perf_counter()
     with pytest.raises(BrowserError, match="call reset"):
         env.step(int(np.flatnonzero(env.action_masks())[0]))
