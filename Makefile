@@ -21,8 +21,10 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/a2perf demo
 
+# One BLAS thread per test worker: two workers on two cores must not oversubscribe
+# (OpenBLAS threads spin-wait and slow small matrix products tens of times on a busy box).
 test: setup lint
-	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 lint: setup
 	$(BIN)/ruff check .
