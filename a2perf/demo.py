@@ -3,8 +3,8 @@
 No data to download and no flags to learn: for each domain's default env (chip toy design,
 procedural pace gait, web difficulty level 1) it
 
-1. measures a uniform random policy (2 seeds),
-2. runs a small sweep: PPO trained briefly (MaskablePPO on chip) for 2 seeds, evaluated with
+1. measures a uniform random policy over legal actions (2 seeds),
+2. runs a small sweep: PPO trained briefly (MaskablePPO where the env has action masks) for 2 seeds, evaluated with
    rollouts, latency and the domain's generalization task list; on chip it also builds an
    expert dataset from the PPO checkpoints and trains behaviour cloning on it (data cost),
 3. prints the metric tables and writes the static leaderboard site.
@@ -36,9 +36,16 @@ class DemoDomain:
     algo: str
     timesteps: int
     episodes: int
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    tasks: list[str] | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     dataset: dict[str, Any] = field(default_factory=dict)
+    bc_overrides: dict[str, Any] = field(default_factory=dict)
 
+
+CHIP_PADDING = {"max_grid_size": 128, "max_num_nodes": 3500, "max_num_edges": 42000}
+"""A2Perf's padded chip layout: one observation/action space for every design, so a policy
+trained on the toy design can be evaluated on the generalization designs."""
 
 DEMO_DOMAINS = (
     DemoDomain(
@@ -46,6 +53,8 @@ DEMO_DOMAINS = (
         "maskable_ppo",
         timesteps=3072,
         episodes=5,
+        env_kwargs=CHIP_PADDING,
+        tasks=["toy", "small_0", "small_1", "medium_0"],
         overrides={"eval_freq": 512, "checkpoint_freq": 512, "n_eval_episodes": 3},
         dataset={
             "levels": ["expert"],
@@ -70,7 +79,7 @@ DEMO_DOMAINS = (
     ),
     DemoDomain(
         "WebNavigation-DifficultyLevel-01-v0",
-        "ppo",
+        "maskable_ppo",
         timesteps=1024,
         episodes=5,
         overrides={"n_steps": 256, "eval_freq": 256, "checkpoint_freq": 512, "n_eval_episodes": 3},
@@ -85,13 +94,14 @@ def _sweep_spec(domain: DemoDomain, out: Path) -> Any:
     phases = ["train", "evaluate", "generalize", *(["dataset"] if domain.dataset else [])]
     return SweepSpec(
         out=out,
-        envs=[EnvSpec(domain.env_id)],
+        envs=[EnvSpec(domain.env_id, dict(domain.env_kwargs))],
         algos=algos,
         seeds=list(DEMO_SEEDS),
         phases=phases,
         timesteps=domain.timesteps,
         episodes=domain.episodes,
-        overrides={domain.algo: dict(domain.overrides)},
+        tasks=domain.tasks,
+        overrides={domain.algo: dict(domain.overrides), "bc": dict(domain.bc_overrides)},
         dataset=dict(domain.dataset),
         name=f"demo: {domain.env_id}",
     )
@@ -101,7 +111,11 @@ def _measure_random(domain: DemoDomain, results_dir: Path, console: Console) -> 
     from rich.progress import Progress
 
     config = MeasureConfig(
-        env_id=domain.env_id, seeds=DEMO_SEEDS, episodes=domain.episodes, latency_calls=200
+        env_id=domain.env_id,
+        env_kwargs=dict(domain.env_kwargs),
+        seeds=DEMO_SEEDS,
+        episodes=domain.episodes,
+        latency_calls=200,
     )
     with Progress(console=console) as progress:
         task = progress.add_task(f"{domain.env_id}: random policy", total=config.episodes * len(config.seeds))

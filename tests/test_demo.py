@@ -15,7 +15,10 @@ def test_demo_pipeline_on_chip_toy(tmp_path):
         timesteps=256,
         episodes=2,
         overrides={**chip.overrides, "eval_freq": 64, "checkpoint_freq": 64},
+        env_kwargs=chip.env_kwargs,
+        tasks=["toy"],
         dataset={**chip.dataset, "episodes": 10},
+        bc_overrides={"gradient_steps": 50, "n_eval_episodes": 2},
     )
     console = Console(file=(tmp_path / "console.txt").open("w"), width=120)
     index = run_demo(tmp_path / "demo", console, domains=(tiny,))
@@ -28,7 +31,7 @@ def test_demo_pipeline_on_chip_toy(tmp_path):
         assert result.aggregates.returns is not None and result.aggregates.latency is not None
         assert result.aggregates.rollout_reliability is not None
         assert result.manifest.energy_mode
-    assert trained.aggregates.generalization is not None
+    assert [t.task for t in trained.aggregates.generalization.tasks] == ["toy"]
     assert trained.aggregates.training_reliability is not None
     assert "train" in trained.aggregates.system and trained.aggregates.system["train"].energy_kwh is not None
     assert bc.aggregates.data_cost is not None and bc.aggregates.data_cost.energy_kwh > 0

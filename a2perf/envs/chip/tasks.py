@@ -18,23 +18,28 @@ def generalization_tasks() -> list[dict[str, Any]]:
     Every task carries :data:`A2PERF_PADDING`, so all share one observation and action space.
 
     Returns:
-      [{"env_id": str, "kwargs": dict}, ...]
+      [{"task": str, "env_id": str, "kwargs": dict}, ...]; task labels are ``toy``,
+      ``<preset>_<seed>``, ``ariane_ct`` and ``ariane133_ng45``.
     """
     from a2perf.envs.chip.core import default_data_file
 
-    tasks: list[dict[str, Any]] = [{"env_id": "CircuitTraining-ToyMacro-v0", "kwargs": {}}]
+    tasks: list[dict[str, Any]] = [{"task": "toy", "env_id": "CircuitTraining-ToyMacro-v0", "kwargs": {}}]
     for preset in ("small", "medium", "ariane"):
         for seed in (0, 1):
             tasks.append(
-                {"env_id": "CircuitTraining-Synthetic-v0", "kwargs": {"preset": preset, "seed": seed}}
+                {
+                    "task": f"{preset}_{seed}",
+                    "env_id": "CircuitTraining-Synthetic-v0",
+                    "kwargs": {"preset": preset, "seed": seed},
+                }
             )
     if default_data_file("ariane_ct/netlist.pb.txt") is not None:
-        tasks.append({"env_id": "CircuitTraining-Ariane-v0", "kwargs": {}})
+        tasks.append({"task": "ariane_ct", "env_id": "CircuitTraining-Ariane-v0", "kwargs": {}})
     ng45 = default_data_file("ariane133_ng45/netlist.pb.txt")
     plc = default_data_file("ariane133_ng45/initial.plc")
     if ng45 is not None and plc is not None:
         kwargs = {"netlist_file": str(ng45), "init_placement": str(plc)}
-        tasks.append({"env_id": "CircuitTraining-Ariane-v0", "kwargs": kwargs})
+        tasks.append({"task": "ariane133_ng45", "env_id": "CircuitTraining-Ariane-v0", "kwargs": kwargs})
     for task in tasks:
         task["kwargs"] = {**A2PERF_PADDING, **task["kwargs"]}
     return tasks
