@@ -7,6 +7,8 @@ Figures (JSON):
   ``overhead_cpu`` the same on steps per CPU second of the process (robust to other load on a
   shared machine). Target <= 0.02.
 - ``sweep_scaling``: env steps/s of a 4-job local sweep with 2 workers vs 1 worker. Target >= 1.7x.
+  Each job's CPU share and the load average are reported: on a 2-core machine that other
+  processes also use, two workers cannot get two cores and the ratio says more about the load.
 - ``web_bc``: behaviour cloning on a web-oracle dataset (level 1) vs the oracle's return.
 - ``learning``: final eval return of short PPO/MaskablePPO runs vs the random policy on the domain
   envs that are installed (several seeds; the full-budget numbers belong in the closing note).
@@ -21,6 +23,7 @@ import os
 import resource
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -113,9 +116,10 @@ def train_overhead(root: Path, pairs: int) -> dict:
 
 def sweep_scaling(root: Path) -> dict:
     """The same 4-job sweep with 1 and with 2 workers; throughput = env steps / wall time."""
-    from a2perf.baselines.sweep import load_sweep, run_sweep
+    from a2perf.baselines.rundir import load_run
+    from a2perf.baselines.sweep import jobs_of, load_sweep, run_sweep
 
-    steps = 3000 if QUICK else 12000
+    steps = 3000 if QUICK else 60000  # ~15 s per job: worker start-up (imports) is paid once per worker
     spec_data = {
         "envs": ["CartPole-v1"],
         "algos": ["ppo"],
@@ -130,11 +134,21 @@ def sweep_scaling(root: Path) -> dict:
     figures = {}
     for workers in (1, 2):
         spec = load_sweep(path, out=root / f"sweep-{workers}")
+        load_before = os.getloadavg()[0]
         t0 = time.perf_counter()
         summary = run_sweep(spec, workers=workers)
         wall = time.perf_counter() - t0
         assert summary.done == 4, summary
-        figures[f"workers_{workers}"] = {"wall_s": wall, "steps_per_s": 4 * steps / wall}
+        infos = [load_run(job.run_dir) for job in jobs_of(spec)]
+        figures[f"workers_{workers}"] = {
+            "wall_s": wall,
+            "steps_per_s": 4 * steps / wall,
+            # CPU each training job got (100 = one full core): below 100 means other load on the machine
+            "job_cpu_percent": [round(i.system.cpu_percent_mean, 1) for i in infos],
+            "job_wall_s": [round(i.system.wall_time_s, 2) for i in infos],
+            "loadavg_1min_before": load_before,
+            "loadavg_1min_after": os.getloadavg()[0],
+        }
     figures["speedup"] = figures["workers_2"]["steps_per_s"] / figures["workers_1"]["steps_per_s"]
     figures["target"] = 1.7
     return figures
@@ -229,13 +243,26 @@ def web_bc(root: Path) -> dict:
 
 def main() -> dict:
     root = Path(tempfile.mkdtemp(prefix="a2perf-bench-baselines-"))
+    sections = {
+        "train_overhead": lambda: train_overhead(root, pairs=2 if QUICK else 3),
+        "sweep_scaling": lambda: sweep_scaling(root),
+        "learning": lambda: learning(root),
+        "web_bc": lambda: web_bc(root),
+    }
+    figures: dict = {}
     try:
-        return {
-            "train_overhead": train_overhead(root, pairs=2 if QUICK else 3),
-            "sweep_scaling": sweep_scaling(root),
-            "learning": learning(root),
-            "web_bc": web_bc(root),
-        }
+        for name, run in sections.items():
+            t0 = time.perf_counter()
+            try:
+                figures[name] = run()
+            except Exception as e:  # one broken section must not hide the others' figures
+                figures[name] = {"error": f"{type(e).__name__}: {e}"}
+            print(
+                f"bench_baselines: {name} done in {time.perf_counter() - t0:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+        return figures
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -31,7 +31,10 @@ with bootstrap CIs and the reliability metrics over seeds
 
 Backends: ``local`` (default) runs jobs in a process pool; ``ray`` runs the same job function
 as Ray Tune trials on a local cluster (``num_cpus = workers``, no dashboard) or on the cluster
-named by ``RAY_ADDRESS``. Only one sweep process may use a folder at a time (a lock file).
+named by ``RAY_ADDRESS`` (then the sweep folder must be on storage every node sees, since jobs
+write their files there directly). Only one sweep process may use a folder at a time (a lock
+file). Energy: concurrent jobs on one machine share it, so per-job energy is CodeCarbon's
+process-mode estimate (``energy_mode`` says so); use ``--workers 1`` for exclusive measurements.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -397,6 +401,12 @@ def _status_table(jobs: list[Job], state: dict[str, str], title: str) -> Any:
     return table
 
 
+def _worker_init() -> None:
+    """One BLAS/OpenMP thread per worker (before numpy/torch load): N workers use N cores, not N x N."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+
+
 def _run_local(
     jobs: list[Job], workers: int, live: Any, state: dict[str, str], title: str, shown: list[Job]
 ) -> list[JobOutcome]:
@@ -415,13 +425,23 @@ def _run_local(
             state[job.id] = "done" if outcome.status == "ok" else outcome.status
         return outcomes
     context = multiprocessing.get_context("spawn")  # no forked torch/codecarbon threads
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init) as pool:
         pending = list(jobs)
         running: dict[Future, Job] = {}
         while pending or running:
             while pending and len(running) < workers:
                 job = pending.pop(0)
-                running[pool.submit(run_job, asdict(job))] = job
+                try:
+                    running[pool.submit(run_job, asdict(job))] = job
+                except BrokenProcessPool:  # a worker died (OOM kill, ...): the rest fail, re-run to retry
+                    outcomes += [
+                        JobOutcome(j.id, "failed", error="worker pool broke; re-run the sweep to retry")
+                        for j in [job, *pending]
+                    ]
+                    for j in [job, *pending]:
+                        state[j.id] = "failed"
+                    pending = []
+                    break
                 state[job.id] = "running"
             done, _ = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
             for future in done:
