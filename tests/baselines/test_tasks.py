@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from a2perf.baselines.datasets import dataset_id_for
-from a2perf.baselines.tasks import domain_tasks, select_tasks, task_of
+from a2perf.baselines.tasks import _as_task, domain_tasks, select_tasks, task_of
 from a2perf.errors import ConfigError
 
 
@@ -15,15 +15,29 @@ def test_plain_env_is_its_own_task() -> None:
     assert task_of("CartPole-v1") == "CartPole-v1"
 
 
-def test_chip_tasks_get_names_from_id_and_kwargs() -> None:
+def test_chip_task_list_round_trips_through_task_of() -> None:
     tasks = domain_tasks("CircuitTraining-ToyMacro-v0")
-    assert tasks[0].name == "ToyMacro"  # kwargs shared by every task (padding) are not part of names
-    assert {"Synthetic_small_0", "Synthetic_medium_1"} <= {t.name for t in tasks}
-    padded = tasks[1].env_kwargs
+    names = [t.name for t in tasks]
+    assert len(set(names)) == len(names) >= 7 and all(names)
+    for task in tasks:
+        assert task_of(task.env_id, task.env_kwargs) == task.name
     assert (
-        padded["preset"] == "small" and task_of("CircuitTraining-Synthetic-v0", padded) == "Synthetic_small_0"
+        dataset_id_for(tasks[0].env_id, tasks[0].env_kwargs, "expert")
+        == f"CircuitTraining-{tasks[0].name}-expert-v0"
     )
-    assert dataset_id_for("CircuitTraining-ToyMacro-v0", {}, "expert") == "CircuitTraining-ToyMacro-expert-v0"
+
+
+def test_unnamed_entries_are_named_by_the_kwargs_that_differ() -> None:
+    shared = {"pad": 128}
+    task = _as_task(
+        {"env_id": "CircuitTraining-Synthetic-v0", "kwargs": {"pad": 128, "preset": "small", "seed": 0}},
+        "chip",
+        shared,
+    )
+    assert task.name == "Synthetic_small_0" and task.env_kwargs["pad"] == 128
+    assert _as_task({"env_id": "X-Toy-v0", "kwargs": {"pad": 128}}, "chip", shared).name == "Toy"
+    with pytest.raises(ConfigError, match="expected dicts with 'task' and 'env_id'"):
+        _as_task({"kwargs": {}}, "chip")
 
 
 def test_web_task_names_follow_a2perf() -> None:
@@ -38,9 +52,10 @@ def test_web_task_names_follow_a2perf() -> None:
 
 
 def test_select_tasks_by_name_or_env_id() -> None:
-    chosen = select_tasks("CircuitTraining-ToyMacro-v0", {}, ["ToyMacro", "CartPole-v1"])
+    second = domain_tasks("CircuitTraining-ToyMacro-v0")[1]
+    chosen = select_tasks("CircuitTraining-ToyMacro-v0", {}, [second.name, "CartPole-v1"])
     assert [(t.name, t.env_id) for t in chosen] == [
-        ("ToyMacro", "CircuitTraining-ToyMacro-v0"),
+        (second.name, second.env_id),
         ("CartPole-v1", "CartPole-v1"),
     ]
     with pytest.raises(ConfigError, match="unknown task 'nope'"):
