@@ -625,6 +625,7 @@ def run_sweep(
         raise ConfigError(f"--backend must be 'local' or 'ray', got {backend!r}")
     if workers < 1:
         raise ConfigError(f"--workers must be >= 1, got {workers}")
+    spec.out = Path(spec.out).resolve()  # jobs may run elsewhere (Ray trials change their cwd)
     validate(spec)
     jobs = jobs_of(spec)
     outcomes: list[JobOutcome] = []
