@@ -128,6 +128,10 @@ def dataset_build(
     seed: Annotated[int, typer.Option(help="sampling and rollout seed")] = 0,
     env_kwargs: Annotated[str | None, typer.Option("--env-kwargs", help="JSON object of env kwargs")] = None,
     oracle: Annotated[bool, typer.Option(help="also build an 'oracle' expert dataset (web domain)")] = False,
+    root: Annotated[
+        Path | None,
+        typer.Option(help="Minari datasets folder (default: $MINARI_DATASETS_PATH or ~/.minari/datasets)"),
+    ] = None,
 ) -> None:
     """Score every checkpoint, bin into skill levels (mean/sigma rule), collect Minari datasets."""
     from a2perf.baselines.datasets import DatasetConfig, build_datasets
@@ -145,6 +149,7 @@ def dataset_build(
             binning=binning,
             seed=seed,
             oracle=oracle,
+            root=root,
         )
         with _progress() as progress:
             task = progress.add_task("datasets", total=None)

@@ -15,6 +15,7 @@ from a2perf.baselines.datasets import (
     build_datasets,
     data_cost,
     dataset_id_for,
+    read_data_cost,
 )
 from a2perf.baselines.evaluation import evaluate_run
 from a2perf.baselines.rundir import load_run
@@ -167,3 +168,30 @@ def test_missing_dataset_and_bad_runs_exit_2(tmp_path: Path, monkeypatch) -> Non
     r = runner.invoke(app, ["dataset", "build", "--runs", str(tmp_path / "none"), "--env", "CartPole-v1"])
     assert r.exit_code == 2 and "not a training run" in r.output
     assert not (tmp_path / "o").exists()
+
+
+def test_cli_dataset_build_writes_datasets_with_data_cost(tmp_path: Path) -> None:
+    from tests.baselines.conftest import tiny_overrides
+
+    run = train(
+        TrainConfig(
+            env_id="CartPole-v1",
+            algo="ppo",
+            out=tmp_path / "run",
+            timesteps=512,
+            overrides={**tiny_overrides("ppo", 512), "checkpoint_freq": 128},
+            monitor_interval_s=0.1,
+        )
+    )
+    root = tmp_path / "minari"
+    args = ["dataset", "build", "--env", "CartPole-v1", "--runs", str(run), "--levels", "novice,expert"]
+    args += ["--binning", "tercile", "--episodes", "2", "--eval-episodes", "1", "--root", str(root)]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    for level in ("novice", "expert"):
+        folder = root / f"Gymnasium-CartPole-{level}-v0"
+        cost = read_data_cost(folder)
+        assert cost.episodes == 2 and cost.env_steps > 0 and cost.energy_kwh > 0
+        assert f"Gymnasium-CartPole-{level}-v0: 2 episodes" in r.output
+    r = runner.invoke(app, args)  # a second build refuses to overwrite
+    assert r.exit_code == 2 and "already exists" in r.output
