@@ -12,8 +12,8 @@ Figures (JSON):
   Each job's CPU share and the load average are reported: on a 2-core machine that other
   processes also use, two workers cannot get two cores and the ratio says more about the load.
 - ``web_bc``: behaviour cloning on a web-oracle dataset (level 1) vs the oracle's return.
-- ``learning``: final eval return of short PPO/MaskablePPO runs vs the random policy on the domain
-  envs that are installed (several seeds; the full-budget numbers belong in the closing note).
+- ``learning``: final eval return of short PPO/MaskablePPO runs vs the untrained model (same
+  config, deterministic) and the random policy on the domain envs that are installed (several seeds; the full-budget numbers belong in the closing note).
 
 Environment variables: ``A2PERF_BENCH_QUICK=1`` shrinks every budget (for a smoke run).
 """
@@ -174,6 +174,28 @@ def sweep_scaling(root: Path) -> dict:
     return figures
 
 
+def _initial_policy_returns(env_id: str, algo: str, seed: int, root: Path) -> float:
+    """Mean deterministic return of the untrained model (same config): the "learned anything?" baseline.
+
+    On the quadruped the untrained Gaussian policy's mean action is ~0 (track the reference pose),
+    which already scores far above uniform random actions, so random alone is a weak baseline.
+    """
+    from a2perf.baselines import config as cfg
+    from a2perf.baselines.train import TrainConfig, plan
+    from a2perf.measure import make_env, roll_out
+    from a2perf.policies import SB3Policy, sb3_algorithm_class
+
+    p = plan(TrainConfig(env_id=env_id, algo=algo, out=root / "unused", seed=seed))
+    env = make_env(env_id)
+    try:
+        model = sb3_algorithm_class(algo)(
+            p.run_keys["policy"], env, seed=seed, device="cpu", **cfg.materialize(p.algo_kwargs, "bench")
+        )
+        return float(np.mean(roll_out(env, SB3Policy(model), episodes=10, seed=seed).returns))
+    finally:
+        env.close()
+
+
 def learning(root: Path) -> dict:
     """Short runs on the domain envs vs the random policy (mean eval return over seeds)."""
     from a2perf.baselines.evaluation import evaluate_run
@@ -214,6 +236,7 @@ def learning(root: Path) -> dict:
             "algo": algo,
             "steps": steps,
             "trained_mean_returns": trained,
+            "untrained_mean_returns": [_initial_policy_returns(env_id, algo, s, root) for s in seeds],
             "random_mean_returns": random,
             "wall_s": time.perf_counter() - t0,
         }

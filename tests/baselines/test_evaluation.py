@@ -15,7 +15,7 @@ from a2perf.baselines.train import TrainConfig, train
 from a2perf.cli import app
 from a2perf.errors import ConfigError, DataNotFoundError
 from a2perf.measure import make_env, roll_out
-from a2perf.policies import RandomPolicy, load_sb3_policy
+from a2perf.policies import RandomPolicy, SB3Policy, load_sb3_policy
 from a2perf.results import load_result
 from tests.baselines.conftest import tiny_overrides
 
@@ -149,7 +149,10 @@ def test_ppo_learns_cartpole_better_than_random_over_seeds(tmp_path: Path) -> No
 
 @pytest.mark.expensive
 def test_maskable_ppo_learns_chip_toy_better_than_random_over_seeds(tmp_path: Path) -> None:
-    """Three seeds x 2k steps of MaskablePPO on the toy floorplan vs the random legal policy (Welch, p < 0.05)."""
+    """Three seeds x 2k steps of MaskablePPO on the toy floorplan: each seed beats its untrained model, and
+    the seeds beat the random legal policy (Welch, p < 0.05)."""
+    from sb3_contrib import MaskablePPO
+
     env_id = "CircuitTraining-ToyMacro-v0"
     env = make_env(env_id)
     trained = []
@@ -167,6 +170,9 @@ def test_maskable_ppo_learns_chip_toy_better_than_random_over_seeds(tmp_path: Pa
         )
         policy = load_sb3_policy(run / "model.zip", algo="maskable_ppo")
         trained.append(np.mean(roll_out(env, policy, episodes=5, seed=seed).returns))
+        # the untrained model of the same seed (a deterministic policy can beat random by luck)
+        untrained = MaskablePPO("MultiInputPolicy", env, seed=seed, device="cpu")
+        assert trained[-1] > np.mean(roll_out(env, SB3Policy(untrained), episodes=5, seed=seed).returns)
     random_means = [
         np.mean(roll_out(env, RandomPolicy(env.action_space, seed=s), episodes=10, seed=s).returns)
         for s in range(3)
