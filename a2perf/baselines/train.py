@@ -168,14 +168,8 @@ def plan(config: TrainConfig) -> _Plan:
 
 
 def energy_so_far_kwh(monitor: Any) -> float | None:
-    """Energy CodeCarbon has measured so far inside a running monitor, kWh (None without energy).
-
-    CodeCarbon updates its running total every ``measure_power_s`` seconds; the monitor has no
-    public accessor yet, so this reads the tracker's running total.
-    """
-    tracker = getattr(monitor, "_tracker", None) if monitor is not None else None
-    total = getattr(tracker, "_total_energy", None)
-    return None if total is None else float(total.kWh)
+    """Energy measured so far inside a running monitor, kWh (None without a monitor or energy)."""
+    return None if monitor is None else monitor.energy_so_far_kwh()
 
 
 class RunCallback(BaseCallback):

@@ -419,6 +419,16 @@ class SystemMonitor:
         )
         return self._usage
 
+    def energy_so_far_kwh(self) -> float | None:
+        """Energy CodeCarbon has accounted so far in a running monitor, kWh; None without energy.
+
+        CodeCarbon adds to its running total every ``measure_power_s`` seconds, so this lags the
+        truth by at most that period; the figure at ``stop()`` is complete.
+        """
+        tracker = self._tracker
+        total = getattr(tracker, "_total_energy", None) if tracker is not None else None
+        return None if total is None else float(total.kWh)
+
     @property
     def usage(self) -> SystemUsage:
         """The measured usage; available once the monitor has stopped."""

@@ -110,6 +110,17 @@ def test_old_schema_in_folder_is_an_error_not_skipped(tmp_path):
         load_results([tmp_path])
 
 
+def test_atomic_write_gives_an_ordinary_file_mode(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "f.txt", "x")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "f.txt").stat().st_mode & 0o777 == 0o644
+
+
 def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
     path = tmp_path / "f.txt"
     atomic_write_text(path, "old")
