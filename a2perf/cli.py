@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from a2perf import __version__
 from a2perf.baselines import cli as baselines_cli
+from a2perf.console import console, err_console, fail, progress_bar
 from a2perf.envs.chip.cli import app as chip_app
 from a2perf.errors import A2PerfError
 from a2perf.leaderboard import cli as leaderboard_cli
@@ -33,15 +33,6 @@ data_app = typer.Typer(
 app.add_typer(chip_app, name="chip")
 app.add_typer(data_app, name="data")
 app.add_typer(submission_app, name="submission")
-
-console = Console()
-err_console = Console(stderr=True)
-
-
-def fail(message: str) -> typer.Exit:
-    """Print one error line to stderr and return the exit to raise (code 2)."""
-    err_console.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
 
 
 def _version_callback(value: bool) -> None:
@@ -102,8 +93,6 @@ def measure(
     country: Annotated[str, typer.Option(help="ISO code of the country for carbon intensity")] = "USA",
 ) -> None:
     """Roll a policy out on any gymnasium env and write a result with every metric that applies."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from a2perf.leaderboard.export import rich_tables
     from a2perf.measure import MeasureConfig, parse_env_kwargs
     from a2perf.measure import measure as run_measure
@@ -122,8 +111,7 @@ def measure(
             measure_energy=energy,
             country_iso_code=country,
         )
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=err_console, transient=False) as progress:
+        with progress_bar() as progress:
             task = progress.add_task(f"{env} episodes", total=episodes * len(config.seeds))
             result = run_measure(config, on_episode=lambda *_: progress.advance(task))
         save_result(result, out)

@@ -6,28 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from a2perf.console import console, err_console, fail, progress_bar
 from a2perf.errors import A2PerfError
 
 dataset_app = typer.Typer(
     help="Offline datasets (Minari) built from training checkpoints.", no_args_is_help=True
 )
-
-console = Console()
-err_console = Console(stderr=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    err_console.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
-
-
-def _progress():
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    return Progress(*columns, console=err_console, transient=False)
 
 
 def train(
@@ -62,7 +47,7 @@ def train(
             dataset=dataset,
             measure_energy=energy,
         )
-        progress = _progress()
+        progress = progress_bar()
         task = progress.add_task(f"{algo} on {env} (seed {seed})", total=None)
 
         def on_progress(done: int, total: int) -> None:
@@ -75,7 +60,7 @@ def train(
         finally:
             progress.stop()
     except A2PerfError as e:
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
     from a2perf.baselines.rundir import load_run
 
     info = load_run(run_dir)
@@ -105,7 +90,7 @@ def sweep(
         spec = load_sweep(config, out=out)
         summary = run_sweep(spec, workers=workers, backend=backend, console=err_console)
     except A2PerfError as e:
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
     console.print(
         f"{summary.done} job(s) done ({summary.skipped} skipped as finished), {summary.failed} failed; "
         f"aggregated results in {summary.aggregate_dir}"
@@ -151,13 +136,13 @@ def dataset_build(
             oracle=oracle,
             root=root,
         )
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task("datasets", total=None)
             built = build_datasets(
                 ds_config, on_progress=lambda msg: progress.update(task, description=msg, advance=1)
             )
     except A2PerfError as e:
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
     for b in built:
         console.print(
             f"{b.dataset_id}: {b.episodes} episodes, {b.env_steps} steps, data cost {b.data_cost.energy_kwh:.3g} kWh "

@@ -6,10 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from a2perf.errors import A2PerfError
+from a2perf.console import console, exit_on_error
 
 
 def register(app: typer.Typer) -> None:
@@ -25,9 +23,6 @@ def register(app: typer.Typer) -> None:
         """Build a static HTML leaderboard (open index.html from disk, no server needed)."""
         from a2perf.leaderboard.site import build_site
 
-        try:
+        with exit_on_error():
             index = build_site(results_dir, out)
-        except A2PerfError as e:
-            Console(stderr=True).print(Text.assemble(("error: ", "red"), str(e)), soft_wrap=True)
-            raise typer.Exit(code=2) from None
-        Console().print(f"leaderboard written to {index.resolve().as_uri()}", highlight=False, soft_wrap=True)
+        console.print(f"leaderboard written to {index.resolve().as_uri()}", highlight=False, soft_wrap=True)

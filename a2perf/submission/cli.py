@@ -6,23 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
+from a2perf.console import console, err_console, fail
 from a2perf.errors import A2PerfError
 
 app = typer.Typer(help="A2Perf-compatible submissions: scaffold and validate.", no_args_is_help=True)
-console = Console()
-err_console = Console(stderr=True)
-
-
-def _error(message: str) -> None:
-    err_console.print(Text.assemble(("error: ", "red"), message), highlight=False, soft_wrap=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    _error(message)
-    return typer.Exit(code=2)
 
 
 @app.command()
@@ -37,7 +26,7 @@ def init(
     try:
         files = init_submission(directory, domain, name)
     except A2PerfError as e:
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
     console.print(f"created {len(files)} files in {directory}", highlight=False, markup=False, soft_wrap=True)
     console.print(
         f"next: a2perf submission validate {directory}\n"
@@ -58,7 +47,7 @@ def validate(
     report = validate_submission(directory)
     if not report.ok:
         for problem in report.problems:
-            _error(problem)
+            err_console.print(Text.assemble(("error: ", "red"), problem), highlight=False, soft_wrap=True)
         raise typer.Exit(code=2)
     assert report.meta is not None
     console.print(

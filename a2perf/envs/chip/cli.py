@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from a2perf.errors import A2PerfError
+from a2perf.console import console, exit_on_error
 
 app = typer.Typer(
     help="Chip floorplanning: proxy cost, placement, rendering, synthetic designs.", no_args_is_help=True
 )
-console = Console()
-err_console = Console(stderr=True)
 
 NetlistOpt = Annotated[Path, typer.Option("--netlist", help="Netlist file (.pb.txt or .pb.txt.gz).")]
 PlacementOpt = Annotated[
@@ -31,13 +26,7 @@ PlacementOpt = Annotated[
 ]
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except A2PerfError as e:
-        err_console.print(f"[red]error:[/] {e}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from None
+_errors = exit_on_error
 
 
 def _overrides(**values: Any) -> dict[str, Any]:
