@@ -87,14 +87,41 @@ def domain_tasks(env_id: str, env_kwargs: dict[str, Any] | None = None) -> list[
     return [_as_task(entry, domain, shared) for entry in entries]
 
 
+def _constructor_defaults(env_id: str) -> dict[str, Any]:
+    """Keyword defaults of the env's constructor, overlaid with its registered kwargs ({} if unknown)."""
+    import inspect
+
+    import gymnasium as gym
+
+    try:
+        spec = gym.spec(env_id)
+        entry = spec.entry_point
+        cls = gym.envs.registration.load_env_creator(entry) if isinstance(entry, str) else entry
+        params = inspect.signature(cls).parameters.values()
+    except (gym.error.Error, ImportError, AttributeError, TypeError, ValueError):
+        return {}
+    defaults = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
+    return {**defaults, **spec.kwargs}
+
+
 def task_of(env_id: str, env_kwargs: dict[str, Any] | None = None) -> str:
-    """Task label of an env: the matching entry of the domain's list, else the env id."""
+    """Task label of an env: the matching entry of the domain's list, else the env id.
+
+    Kwargs are compared with the env's defaults filled in, so ``num_websites=1`` written out or
+    left to its default name the same task.
+    """
     kwargs = dict(env_kwargs or {})
-    for task in domain_tasks(env_id, kwargs):
-        if task.env_id == env_id and task.env_kwargs == kwargs:
+    tasks = [t for t in domain_tasks(env_id, kwargs) if t.env_id == env_id]
+    for task in tasks:
+        if task.env_kwargs == kwargs:
             return task.name
-    for task in domain_tasks(env_id, kwargs):
-        if task.env_id == env_id and task.env_kwargs.items() <= kwargs.items():
+    defaults = _constructor_defaults(env_id)
+    for task in tasks:
+        keys = task.env_kwargs.keys() | kwargs.keys()
+        if all({**defaults, **task.env_kwargs}.get(k) == {**defaults, **kwargs}.get(k) for k in keys):
+            return task.name
+    for task in tasks:
+        if task.env_kwargs.items() <= kwargs.items():
             return task.name
     return env_id
 

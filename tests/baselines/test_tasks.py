@@ -65,3 +65,10 @@ def test_select_tasks_by_name_or_env_id() -> None:
 def test_the_training_env_id_means_the_training_kwargs() -> None:
     (task,) = select_tasks("CircuitTraining-ToyMacro-v0", {}, ["CircuitTraining-ToyMacro-v0"])
     assert (task.env_id, task.env_kwargs) == ("CircuitTraining-ToyMacro-v0", {})
+
+
+def test_default_kwargs_name_the_same_task() -> None:
+    """A kwarg left at the env's default and the same kwarg written out give one label."""
+    level1 = "WebNavigation-DifficultyLevel-01-v0"
+    assert task_of(level1, {}) == task_of(level1, {"num_websites": 1}) == "difficulty_level_1_num_websites_1"
+    assert task_of(level1, {"num_websites": 5}) == "difficulty_level_1_num_websites_5"
