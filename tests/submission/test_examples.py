@@ -124,3 +124,17 @@ def test_declared_dataset_data_cost_is_reported(tmp_path, monkeypatch):
         evaluate_submission(
             sub, "CartPole-v1", phases=["inference"], episodes=1, tasks=None, out=out, config=FAST
         )
+
+
+@pytest.mark.parametrize(
+    ("name", "domain"), [("cartpole-ppo", "other"), *((f"{d}-ppo", d) for d in ("chip", "quadruped", "web"))]
+)
+def test_ppo_examples_are_exactly_the_scaffold(name, domain, tmp_path, monkeypatch):
+    """The PPO examples are `a2perf submission init` output: the templates are their one source."""
+    from a2perf.submission.scaffold import init_submission
+
+    monkeypatch.chdir(tmp_path)
+    files = init_submission(Path("examples/submissions") / name, domain)
+    assert sorted(f.name for f in files) == sorted(p.name for p in (EXAMPLES / name).iterdir())
+    for f in files:
+        assert f.read_bytes() == (EXAMPLES / name / f.name).read_bytes(), f.name
