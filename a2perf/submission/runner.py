@@ -237,27 +237,46 @@ def _load_policy(module: Any, env: Any, request: dict[str, Any]) -> Any:
     )
 
 
-def run_inference(request: dict[str, Any], channel: Channel) -> dict[str, Any]:
-    """The inference phase: rollouts, then a framed block of timed ``infer_once`` calls."""
+def _episodes_on(
+    module: Any, request: dict[str, Any], env_id: str, env_kwargs: dict[str, Any], *, keep: int, label: str
+) -> tuple[Any, list[float], list[int], list[Any]]:
+    """Make the env, load a fresh policy, roll out ``request["episodes"]`` episodes, close the env.
+
+    Returns:
+      (policy, returns, lengths, kept preprocessed observations (at most ``keep``)).
+    """
     from a2perf.measure import make_env
 
-    submission_dir = Path(request["submission_dir"])
-    module = _load_inference(request)
-    env = make_env(request["env_id"], request["env_kwargs"])
+    env = make_env(env_id, env_kwargs)
     try:
         policy = _load_policy(module, env, request)
         returns, lengths, kept = _rollouts(
             env,
             module,
             policy,
-            submission_dir,
+            Path(request["submission_dir"]),
             episodes=request["episodes"],
             seed=request["seed"],
-            keep=request["latency_calls"],
-            label="inference",
+            keep=keep,
+            label=label,
         )
     finally:
         env.close()
+    return policy, returns, lengths, kept
+
+
+def run_inference(request: dict[str, Any], channel: Channel) -> dict[str, Any]:
+    """The inference phase: rollouts, then a framed block of timed ``infer_once`` calls."""
+    submission_dir = Path(request["submission_dir"])
+    module = _load_inference(request)
+    policy, returns, lengths, kept = _episodes_on(
+        module,
+        request,
+        request["env_id"],
+        request["env_kwargs"],
+        keep=request["latency_calls"],
+        label="inference",
+    )
     latencies_ns: list[int] = []
     warmup = request["latency_warmup"]
     if kept and request["latency_calls"] > 0:
@@ -298,27 +317,12 @@ def run_inference(request: dict[str, Any], channel: Channel) -> dict[str, Any]:
 
 def run_generalization(request: dict[str, Any], channel: Channel) -> dict[str, Any]:
     """The generalization phase: ``episodes`` episodes on each task env id, a fresh policy per task."""
-    from a2perf.measure import make_env
-
-    submission_dir = Path(request["submission_dir"])
     module = _load_inference(request)
     per_task: dict[str, list[float]] = {}
     for task in request["tasks"]:
-        env = make_env(task["env_id"], task["env_kwargs"])
-        try:
-            policy = _load_policy(module, env, request)
-            returns, _, _ = _rollouts(
-                env,
-                module,
-                policy,
-                submission_dir,
-                episodes=request["episodes"],
-                seed=request["seed"],
-                keep=0,
-                label=f"task {task['name']}",
-            )
-        finally:
-            env.close()
+        _, returns, _, _ = _episodes_on(
+            module, request, task["env_id"], task["env_kwargs"], keep=0, label=f"task {task['name']}"
+        )
         per_task[task["name"]] = returns
     return {"task_returns": per_task}
 
