@@ -96,35 +96,22 @@ def _link(text: str, cls: str = "link", kind: str = "end") -> Node:
     return Node("a", cls=cls, text=text, kind=kind)
 
 
+def _text_input(placeholder: str, input_type: str) -> Node:
+    return Node(
+        "input", cls="form-control", kind="text", input_type=input_type, placeholder=placeholder, core=True
+    )
+
+
 def _labelled_input(label: str, input_type: str = "text", placeholder: str = "") -> Callable:
     def build(rng: np.random.Generator) -> Node:
-        return _group(
-            Node("label", cls="field-label", text=label),
-            Node(
-                "input",
-                cls="form-control",
-                kind="text",
-                input_type=input_type,
-                placeholder=placeholder,
-                core=True,
-            ),
-        )
+        return _group(Node("label", cls="field-label", text=label), _text_input(placeholder, input_type))
 
     return build
 
 
 def _plain_input(placeholder: str, input_type: str = "text") -> Callable:
     def build(rng: np.random.Generator) -> Node:
-        return _group(
-            Node(
-                "input",
-                cls="form-control",
-                kind="text",
-                input_type=input_type,
-                placeholder=placeholder,
-                core=True,
-            )
-        )
+        return _group(_text_input(placeholder, input_type))
 
     return build
 
