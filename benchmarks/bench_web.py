@@ -2,9 +2,11 @@
 
 Figures (JSON):
 - ``ping_ms``: a bare ``execute_script("return 1")`` round trip in the env's own browser (baseline,
-  same run; ``ping_cdp_ms``: a bare CDP ``Runtime.evaluate``, the env's default transport);
+  same run; ``ping_cdp_ms``: a bare ``Runtime.evaluate`` through chromedriver's CDP passthrough;
+  ``ping_devtools_ms``: the same over the page's DevTools WebSocket, the env's default transport);
   ``step_ms``: ``env.step`` with random valid actions on every level (median/p99) and the ratios to
-  the pings; ``step_ms_script_transport``: the same with ``transport="script"``; targets: step median <= 8 ms, p99 <= 20 ms. ``step_large_page_ms``: a page with
+  the pings; ``step_ms_script_transport`` / ``step_ms_cdp_transport``: the same with the WebDriver
+  transports; targets: step median <= 8 ms, p99 <= 20 ms. ``step_large_page_ms``: a page with
   every primitive once (~170 elements).
 - ``cpu_ms_per_step``: CPU seconds of the whole process tree per step (resets included), which bounds
   the achievable vector speed-up on an idle machine independently of other users' load.
@@ -165,6 +167,8 @@ def main() -> dict:
     out["ping_ms"] = _pct(pings)
     cdp_pings = [browser.ping("cdp") for _ in range(300)]
     out["ping_cdp_ms"] = _pct(cdp_pings)
+    devtools_pings = [browser.ping("devtools") for _ in range(300)]
+    out["ping_devtools_ms"] = _pct(devtools_pings)
 
     # reset time
     resets = []
@@ -212,7 +216,7 @@ def main() -> dict:
     # fresh ping sample interleaved with the step sample's period
     pings2 = [env.backend.browser.ping() for _ in range(300)]
     out["ping_ms_after"] = _pct(pings2)
-    cdp_pings += [env.backend.browser.ping("cdp") for _ in range(300)]
+    devtools_pings += [env.backend.browser.ping("devtools") for _ in range(300)]
     out["step_ms"] = _pct(steps)
     base = float(np.median(pings + pings2))
     out["cpu_ms_per_step"] = {
@@ -220,12 +224,15 @@ def main() -> dict:
         "note": "CPU of python + chromedriver + chromium per step incl. resets (load-insensitive)",
     }
     out["step_over_ping_median"] = round(float(np.median(steps)) / base, 3)
-    out["step_over_cdp_ping_median"] = round(float(np.median(steps)) / float(np.median(cdp_pings)), 3)
-    script_steps: list[float] = []
-    senv = WebNavigationEnv(difficulty=3, num_websites=100, transport="script")
-    _run_random(senv, 40, rng, script_steps)
-    senv.close()
-    out["step_ms_script_transport"] = _pct(script_steps)
+    out["step_over_devtools_ping_median"] = round(
+        float(np.median(steps)) / float(np.median(devtools_pings)), 3
+    )
+    for transport in ("script", "cdp"):
+        transport_steps: list[float] = []
+        senv = WebNavigationEnv(difficulty=3, num_websites=100, transport=transport)
+        _run_random(senv, 40, rng, transport_steps)
+        senv.close()
+        out[f"step_ms_{transport}_transport"] = _pct(transport_steps)
     env.close()
 
     # largest page

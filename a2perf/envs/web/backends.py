@@ -46,7 +46,7 @@ class BrowserBackend:
 
     Args:
       chromium_path, chromedriver_path: system programs (checked at construction).
-      transport: ``"cdp"`` or ``"script"``, see :class:`~a2perf.envs.web.browser.Browser`.
+      transport: ``"devtools"``, ``"cdp"`` or ``"script"``, see :class:`~a2perf.envs.web.browser.Browser`.
     """
 
     name = "browser"
@@ -55,7 +55,7 @@ class BrowserBackend:
         self,
         chromium_path: str = DEFAULT_CHROMIUM,
         chromedriver_path: str = DEFAULT_CHROMEDRIVER,
-        transport: str = "cdp",
+        transport: str = "devtools",
     ) -> None:
         self.browser = Browser(chromium_path, chromedriver_path, transport=transport)
         self.site: Site | None = None

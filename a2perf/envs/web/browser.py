@@ -3,8 +3,10 @@
 Only the system programs are used (``/usr/bin/chromium`` and ``/usr/bin/chromedriver`` by default):
 the driver path is given explicitly, so selenium-manager never runs or downloads anything. The page
 ``assets/site.html`` is loaded once from ``file://``; every reset and every step is one
-WebDriver command into ``assets/site.js`` (CDP ``Runtime.evaluate`` through chromedriver by default,
-or ``execute_script``).
+``Runtime.evaluate`` into ``assets/site.js``. By default it goes straight to the page over the
+DevTools WebSocket that chromedriver opened (``goog:chromeOptions.debuggerAddress``), so selenium
+manages the browser but is not on the per-step path; chromedriver's CDP passthrough and
+``execute_script`` remain as transports.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ DEFAULT_CHROMEDRIVER = "/usr/bin/chromedriver"
 INSTALL_HINT = "install it with `apt-get install chromium chromium-driver`"
 WINDOW_SIZE = (400, 720)
 COMMAND_TIMEOUT_S = 20.0
-TRANSPORTS = ("cdp", "script")
+TRANSPORTS = ("devtools", "cdp", "script")
 
 CHROMIUM_FLAGS = (
     "--headless",
@@ -74,9 +76,10 @@ class Browser:
       chromedriver_path: chromedriver binary (must match the Chromium version).
       window_size: (width, height) in px of the viewport used for layout and screenshots.
       command_timeout_s: WebDriver HTTP timeout, so a frozen browser raises instead of hanging.
-      transport: how a call reaches the page, one WebDriver command either way: ``"cdp"`` (default;
-        chromedriver's CDP passthrough running ``Runtime.evaluate``: about 40% less latency and CPU
-        than ``execute_script``, measured) or ``"script"`` (``execute_script``).
+      transport: how a call reaches the page: ``"devtools"`` (default; ``Runtime.evaluate`` over the
+        page's DevTools WebSocket, no chromedriver hop: a bare round trip takes ~0.35 ms against
+        ~1.8 ms for ``"cdp"`` and ~2.5 ms for ``"script"``, measured), ``"cdp"`` (chromedriver's CDP
+        passthrough) or ``"script"`` (WebDriver ``execute_script``).
     """
 
     def __init__(
@@ -85,7 +88,7 @@ class Browser:
         chromedriver_path: str = DEFAULT_CHROMEDRIVER,
         window_size: tuple[int, int] = WINDOW_SIZE,
         command_timeout_s: float = COMMAND_TIMEOUT_S,
-        transport: str = "cdp",
+        transport: str = "devtools",
     ) -> None:
         if transport not in TRANSPORTS:
             raise ConfigError(f"transport must be one of {TRANSPORTS}, got {transport!r}")
@@ -96,6 +99,8 @@ class Browser:
         self.window_size = window_size
         self.command_timeout_s = command_timeout_s
         self.driver: Any = None
+        self._devtools: Any = None
+        self._message_id = 0
         self.pids: list = []
         self.start_seconds = float("nan")
         self._profile_dir: str | None = None
@@ -134,10 +139,49 @@ class Browser:
         try:
             self.driver.get(site_url())
             self.driver.execute_script("if (!window.A2W) throw new Error('site.js not loaded'); return 1;")
+            if self.transport == "devtools":
+                self._devtools = self._connect_devtools()
         except Exception as e:
             self.close()
             raise BrowserError(f"chromium could not load the site page: {_short(e)}") from None
         self.start_seconds = time.perf_counter() - t0
+
+    def _connect_devtools(self) -> Any:
+        """Open a WebSocket to the site page's DevTools target (chromedriver's debugging port)."""
+        import urllib.request
+
+        import websocket
+
+        address = self.driver.capabilities["goog:chromeOptions"]["debuggerAddress"]
+        with urllib.request.urlopen(f"http://{address}/json/list", timeout=self.command_timeout_s) as r:
+            targets = json.load(r)
+        url = site_url()
+        page = next((t for t in targets if t.get("type") == "page" and t.get("url") == url), None)
+        if page is None:
+            raise RuntimeError(f"no DevTools page target shows {url}")
+        return websocket.create_connection(
+            page["webSocketDebuggerUrl"], timeout=self.command_timeout_s, suppress_origin=True
+        )
+
+    def _evaluate_devtools(self, expression: str) -> dict:
+        """Send one ``Runtime.evaluate`` over the DevTools WebSocket and return its ``result`` dict."""
+        self._message_id += 1
+        message_id = self._message_id
+        self._devtools.send(
+            json.dumps(
+                {
+                    "id": message_id,
+                    "method": "Runtime.evaluate",
+                    "params": {"expression": expression, "returnByValue": True},
+                }
+            )
+        )
+        while True:  # no domain is enabled, so no events arrive; skip any that do
+            reply = json.loads(self._devtools.recv())
+            if reply.get("id") == message_id:
+                if "error" in reply:
+                    raise ConnectionError(f"DevTools error {reply['error']}")
+                return reply["result"]
 
     def _collect_pids(self) -> list:
         """psutil handles of chromedriver and everything it started (they guard against pid reuse)."""
@@ -152,11 +196,18 @@ class Browser:
         if self.driver is None:
             raise BrowserError("the browser is not running; call reset() to start it")
         try:
-            if self.transport == "cdp":
+            if self.transport in ("devtools", "cdp"):
                 expr = f"A2W.{fn}({','.join(json.dumps(a) for a in args)})"
-                res = self.driver.execute_cdp_cmd(
-                    "Runtime.evaluate", {"expression": expr, "returnByValue": True}
-                )
+                if self.transport == "devtools":
+                    # the page would still answer, but a browser whose chromedriver is gone cannot be
+                    # screenshotted or quit cleanly: treat it as dead (poll() is one waitpid call)
+                    if self.driver.service.process.poll() is not None:
+                        raise ConnectionError("chromedriver exited")
+                    res = self._evaluate_devtools(expr)
+                else:
+                    res = self.driver.execute_cdp_cmd(
+                        "Runtime.evaluate", {"expression": expr, "returnByValue": True}
+                    )
                 if "exceptionDetails" in res:
                     raise RuntimeError(f"site.js failed in {fn}: {_js_error(res['exceptionDetails'])}")
                 return res["result"].get("value")
@@ -174,9 +225,14 @@ class Browser:
             ) from None
 
     def ping(self, transport: str = "script") -> float:
-        """Round-trip time in seconds of a trivial ``execute_script`` (or CDP ``Runtime.evaluate``)."""
+        """Round-trip time in seconds of a trivial ``execute_script`` (or ``Runtime.evaluate`` over
+        the DevTools WebSocket, or through chromedriver's CDP passthrough)."""
         t0 = time.perf_counter()
-        if transport == "cdp":
+        if transport == "devtools":
+            if self._devtools is None:
+                self._devtools = self._connect_devtools()
+            self._evaluate_devtools("1")
+        elif transport == "cdp":
             self.driver.execute_cdp_cmd("Runtime.evaluate", {"expression": "1", "returnByValue": True})
         else:
             self.driver.execute_script("return 1;")
@@ -202,6 +258,10 @@ class Browser:
     def close(self) -> None:
         """Quit Chromium and chromedriver; kill any of their processes that survive."""
         driver, self.driver = self.driver, None
+        devtools, self._devtools = self._devtools, None
+        if devtools is not None:
+            with contextlib.suppress(Exception):
+                devtools.close()
         procs = list(self.pids)
         for proc in self.pids:
             procs += _children(proc)

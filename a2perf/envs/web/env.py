@@ -64,7 +64,8 @@ class WebNavigationEnv(gym.Env[dict, int]):
     render_mode: ``"rgb_array"`` (browser screenshot) or ``"ansi"`` (text).
     backend: ``"browser"`` (headless Chromium, default) or ``"model"`` (pure-Python simulator).
     chromium_path, chromedriver_path: system programs.
-    transport: ``"cdp"`` (default) or ``"script"``: how the one WebDriver command per step reaches the page.
+    transport: ``"devtools"`` (default: the page's DevTools WebSocket), ``"cdp"`` or ``"script"`` (WebDriver
+      commands through chromedriver): how the one call per step reaches the page.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array", "ansi"], "render_fps": 4}
@@ -79,7 +80,7 @@ class WebNavigationEnv(gym.Env[dict, int]):
         backend: str = "browser",
         chromium_path: str = DEFAULT_CHROMIUM,
         chromedriver_path: str = DEFAULT_CHROMEDRIVER,
-        transport: str = "cdp",
+        transport: str = "devtools",
     ) -> None:
         if backend == "model":  # no browser: no screenshots
             self.metadata = {**self.metadata, "render_modes": ["ansi"]}

@@ -155,6 +155,18 @@ def test_close_leaves_no_processes_and_selenium_manager_is_never_used(monkeypatc
     assert {p.pid for p in me.children(recursive=True)} <= before
 
 
+def _wait_dead(proc: psutil.Process, timeout: float = 5.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        try:
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                return
+        except psutil.NoSuchProcess:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"{proc} still alive {timeout} s after SIGKILL")
+
+
 @pytest.mark.parametrize("victim", ["chromium", "chromedriver"])
 def test_browser_killed_mid_episode(victim):
     env = WebNavigationEnv(difficulty=2)
@@ -164,6 +176,11 @@ def test_browser_killed_mid_episode(victim):
     procs += [c for p in procs for c in _kids(p)]
     target = _chromium_main(env) if victim == "chromium" else env.backend.browser.pids[0]
     os.kill(target.pid, signal.SIGKILL)
+    # a step racing the kill may still be answered by the page: wait until the process is gone
+    if victim == "chromedriver":
+        env.backend.browser.driver.service.process.wait(timeout=5.0)
+    else:
+        _wait_dead(target)
     t0 = time.perf_counter()
     with pytest.raises(BrowserError, match="call reset"):
         env.step(int(np.flatnonzero(env.action_masks())[0]))
@@ -186,33 +203,40 @@ def test_missing_chromium_says_what_to_install(which):
     assert "apt-get install chromium chromium-driver" in msg
 
 
-def test_one_webdriver_command_per_step_and_reset(browser_env, monkeypatch):
+def test_one_page_call_per_step_and_reset_and_no_webdriver_command(browser_env, monkeypatch):
     browser_env.reset(seed=0)  # starts the browser if needed
-    driver = browser_env.backend.browser.driver
-    calls = []
-    real = driver.execute
+    browser = browser_env.backend.browser
+    commands, evaluations = [], []
+    real_execute, real_evaluate = browser.driver.execute, browser._evaluate_devtools
 
-    def counting(command, params=None):
-        calls.append(command)
-        return real(command, params)
+    def counting_execute(command, params=None):
+        commands.append(command)
+        return real_execute(command, params)
 
-    monkeypatch.setattr(driver, "execute", counting)
+    def counting_evaluate(expression):
+        evaluations.append(expression)
+        return real_evaluate(expression)
+
+    monkeypatch.setattr(browser.driver, "execute", counting_execute)
+    monkeypatch.setattr(browser, "_evaluate_devtools", counting_evaluate)
     browser_env.reset(seed=3)
-    assert len(calls) == 1
+    assert len(evaluations) == 1
     for n in range(2, 5):
         _, _, te, tr, _ = browser_env.step(int(np.flatnonzero(browser_env.action_masks())[0]))
-        assert len(calls) == n
+        assert len(evaluations) == n
         if te or tr:
             break
+    assert commands == []  # the DevTools transport keeps chromedriver off the per-step path
     browser_env.reset(seed=4)
-    calls.clear()  # invalid actions never touch the browser
+    evaluations.clear()  # invalid actions never touch the browser
     browser_env.step(int(np.flatnonzero(~browser_env.action_masks()[:6250])[0]))
-    assert calls == []
+    assert evaluations == []
 
 
-def test_script_transport_gives_the_same_episode(browser_env):
-    assert browser_env.backend.browser.transport == "cdp"
-    senv = WebNavigationEnv(difficulty=3, num_websites=100, transport="script")
+@pytest.mark.parametrize("transport", ["script", "cdp"])
+def test_webdriver_transports_give_the_same_episode(browser_env, transport):
+    assert browser_env.backend.browser.transport == "devtools"
+    senv = WebNavigationEnv(difficulty=3, num_websites=100, transport=transport)
     try:
         a, b = [], []
         _episode(senv, 5, 2, a)
