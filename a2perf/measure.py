@@ -20,12 +20,12 @@ import numpy as np
 
 from a2perf.baselines.tasks import task_of
 from a2perf.errors import ConfigError
-from a2perf.metrics.latency import latency_stats, time_calls
+from a2perf.metrics.latency import time_calls
 from a2perf.metrics.monitor import SystemMonitor, SystemUsage
 from a2perf.policies import Policy, RandomPolicy, action_mask, load_sb3_policy
 from a2perf.results.manifest import build_manifest
-from a2perf.results.schema import LatencyResult, RunResult, SeedResult, SystemResult
-from a2perf.results.summarize import summarize
+from a2perf.results.schema import RunResult, SeedResult, SystemResult
+from a2perf.results.summarize import seed_latency, summarize
 
 
 @dataclass
@@ -208,7 +208,7 @@ def measure_seed(
         # Reuse the rollout observations cyclically when the episodes were shorter than the call budget.
         samples = [samples[i % len(samples)] for i in range(config.latency_calls)]
         raw = time_calls(lambda s: policy.act(*s), samples, warmup=config.latency_warmup)
-        latency = LatencyResult(**latency_stats(raw, num_warmup=config.latency_warmup).to_dict())
+        latency = seed_latency(raw, num_warmup=config.latency_warmup)
     seed_result = SeedResult(
         seed=seed,
         episode_returns=rollouts.returns,

@@ -276,14 +276,19 @@ def combine_results(results: Sequence[RunResult], name: str | None = None) -> Ru
 
 
 def _pooled_latency(results: Sequence[RunResult]) -> LatencyResult | None:
-    """Latency over seeds: call-weighted mean of the per-seed percentiles (raw call times are not
-    stored in results, so this approximates the percentile of the pooled calls); max is the max."""
+    """Latency over seeds: percentiles of every pooled call when each seed kept its calls
+    (``samples_ms``); otherwise (results written before samples were kept) the call-weighted mean of
+    the per-seed percentiles, labelled ``pooled_from="per-seed percentiles"``; max is the max."""
+    from a2perf.results.summarize import summarize_latency
+
     lats = [s.latency for r in results for s in r.per_seed if s.latency is not None]
-    if not lats:
+    if not lats or sum(lat.num_calls for lat in lats) == 0:
         return None
+    warmup = sum(lat.num_warmup for lat in lats)
+    if all(lat.samples_ms is not None for lat in lats):
+        calls_s = np.concatenate([np.asarray(lat.samples_ms, dtype=float) for lat in lats]) / 1e3
+        return summarize_latency(calls_s, warmup)
     weights = np.array([lat.num_calls for lat in lats], dtype=float)
-    if weights.sum() == 0:
-        return None
 
     def wmean(attr: str) -> float:
         return float(np.average([getattr(lat, attr) for lat in lats], weights=weights))
@@ -296,7 +301,8 @@ def _pooled_latency(results: Sequence[RunResult]) -> LatencyResult | None:
         std_ms=wmean("std_ms"),
         max_ms=max(lat.max_ms for lat in lats),
         num_calls=int(weights.sum()),
-        num_warmup=sum(lat.num_warmup for lat in lats),
+        num_warmup=warmup,
+        pooled_from="per-seed percentiles",
     )
 
 

@@ -76,6 +76,16 @@ class LatencyResult(_Model):
     max_ms: NonNegative
     num_calls: int = Field(ge=0)
     num_warmup: int = Field(ge=0)
+    samples_ms: list[float] | None = Field(
+        None,
+        description="one seed's timed calls in order (ms, rounded to 0.1 us), so that seeds pool exactly",
+    )
+    pooled_from: Literal["calls", "per-seed percentiles"] | None = Field(
+        None,
+        description="over several seeds: 'calls' = percentiles of every pooled call (exact); 'per-seed "
+        "percentiles' = call-weighted mean of the seeds' percentiles (approximate, older results without "
+        "samples)",
+    )
 
 
 class SystemResult(_Model):

@@ -87,7 +87,13 @@ def summarize_system(results: Sequence[SystemResult]) -> SystemSummary:
 
 def summarize_latency(latencies_s: np.ndarray, num_warmup: int) -> LatencyResult:
     """Percentiles (ms) of all timed calls pooled over seeds."""
-    return LatencyResult(**latency_stats(latencies_s, num_warmup=num_warmup).to_dict())
+    return LatencyResult(**latency_stats(latencies_s, num_warmup=num_warmup).to_dict(), pooled_from="calls")
+
+
+def seed_latency(latencies_s: np.ndarray, num_warmup: int) -> LatencyResult:
+    """Percentiles (ms) of one seed's timed calls, keeping the calls (``samples_ms``) for exact pooling."""
+    samples = np.round(np.asarray(latencies_s, dtype=float) * 1e3, 4).tolist()
+    return LatencyResult(**latency_stats(latencies_s, num_warmup=num_warmup).to_dict(), samples_ms=samples)
 
 
 def summarize(per_seed: Sequence[SeedResult], latencies_s: np.ndarray | None = None) -> Aggregates:

@@ -56,7 +56,6 @@ from a2perf.results.schema import (
     Aggregates,
     DataCost,
     Generalization,
-    LatencyResult,
     LearningCurve,
     RunResult,
     SeedResult,
@@ -507,9 +506,9 @@ def run_evaluation(
         inference = seed_data.get("inference") or {}
         latency = None
         if seed_latency is not None and seed_latency.size:
-            from a2perf.metrics.latency import latency_stats
+            from a2perf.results.summarize import seed_latency as summarize_seed_latency
 
-            latency = LatencyResult(**latency_stats(seed_latency, num_warmup=config.latency_warmup).to_dict())
+            latency = summarize_seed_latency(seed_latency, num_warmup=config.latency_warmup)
             latencies.append(seed_latency)
         for task, returns in (seed_data.get("generalization") or {}).get("task_returns", {}).items():
             task_returns.setdefault(task, []).append([float(r) for r in returns])

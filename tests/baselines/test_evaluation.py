@@ -119,6 +119,39 @@ def test_combine_seeds_adds_training_reliability(tiny_runs: list[Path], tmp_path
         combine_results([results[0], results[0]])
 
 
+def test_combined_latency_pools_every_call_of_every_seed(tiny_runs: list[Path], tmp_path: Path) -> None:
+    results = [
+        load_result(evaluate_run(r, episodes=1, tasks=None, out=tmp_path / f"{i}.json"))
+        for i, r in enumerate(tiny_runs)
+    ]
+    calls_ms = np.concatenate([s.latency.samples_ms for r in results for s in r.per_seed])
+    assert calls_ms.size == sum(s.latency.num_calls for r in results for s in r.per_seed) > 0
+    pooled = combine_results(results).aggregates.latency
+    assert pooled.pooled_from == "calls" and pooled.samples_ms is None
+    assert pooled.num_calls == calls_ms.size
+    # numpy's default (linear) percentile of the pooled calls, not a mean of per-seed percentiles
+    assert pooled.p99_ms == pytest.approx(np.percentile(calls_ms, 99), rel=1e-6, abs=1e-6)
+    assert pooled.p50_ms == pytest.approx(np.median(calls_ms), rel=1e-6, abs=1e-6)
+    assert pooled.max_ms == pytest.approx(calls_ms.max(), abs=1e-4)
+    # results written before the calls were kept are pooled approximately, and say so
+    old = [
+        r.model_copy(
+            update={
+                "per_seed": [
+                    s.model_copy(update={"latency": s.latency.model_copy(update={"samples_ms": None})})
+                    for s in r.per_seed
+                ]
+            }
+        )
+        for r in results
+    ]
+    approx = combine_results(old).aggregates.latency
+    assert approx.pooled_from == "per-seed percentiles"
+    weights = [s.latency.num_calls for r in results for s in r.per_seed]
+    p99s = [s.latency.p99_ms for r in results for s in r.per_seed]
+    assert approx.p99_ms == pytest.approx(np.average(p99s, weights=weights))
+
+
 @pytest.mark.expensive
 def test_ppo_learns_cartpole_better_than_random_over_seeds(tmp_path: Path) -> None:
     """Three seeds x 8k steps of tuned PPO vs the random policy: one-sided Welch t-test, p < 0.01."""
