@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -171,9 +171,10 @@ class LaikagoSim:
         self._kp = KP.tolist()
         self._kd = KD.tolist()
         self.physics_time = 0.0
-        """Seconds spent inside stepSimulation since construction, as measured by :attr:`clock`."""
-        self.clock = time.perf_counter
-        """Clock for :attr:`physics_time`; the benchmark sets ``time.thread_time`` (CPU seconds)."""
+        """Seconds spent inside stepSimulation while :attr:`clock` was set (instrumentation)."""
+        self.clock: Callable[[], float] | None = None
+        """Clock that times each stepSimulation into :attr:`physics_time`, e.g. ``time.perf_counter``;
+        ``None`` (default) skips the timing (two clock reads per substep)."""
         self._initial_state = pybullet.saveState(physicsClientId=cid)
         self.reset_history()
 
@@ -366,12 +367,15 @@ class LaikagoSim:
         else:
             record_from, record_to = 0, ACTION_REPEAT - 1
         phys = 0.0
+        # the delayed reading is history entry -1-n once the history is long enough and the latency
+        # is a whole number of substeps (always in test mode); otherwise it is looked up or blended
+        exact = alpha == 0.0
         for i in range(ACTION_REPEAT):
             length = len(hq)
-            if n + 1 >= length:
-                ud = hq[0]
-            elif alpha == 0.0:
+            if exact and length > n + 1:
                 ud = hq[length - 1 - n]
+            elif n + 1 >= length:
+                ud = hq[0]
             else:
                 ud = _blend(hq[length - 1 - n], hq[length - 2 - n], alpha)
             if (
@@ -391,9 +395,12 @@ class LaikagoSim:
                 for t, sd, s, p, d in zip(targets[i], ud, hq[-1], kp, kd)  # noqa: B905 (hot loop)
             ]
             set_control(rid, jids, torque_mode, forces=tau, physicsClientId=cid)
-            t0 = clock()
-            step_sim(physicsClientId=cid)
-            phys += clock() - t0
+            if clock is None:
+                step_sim(physicsClientId=cid)
+            else:
+                t0 = clock()
+                step_sim(physicsClientId=cid)
+                phys += clock() - t0
             hq.append(get_states(rid, jids, physicsClientId=cid))
             if record_from <= i <= record_to:
                 hb.append((get_pose(rid, physicsClientId=cid)[1], get_vel(rid, physicsClientId=cid)[1]))
