@@ -10,10 +10,15 @@ Steps (A2Perf's pipeline, spec a2perf.md §5, with its flaws fixed):
    levels are often empty; ``binning="tercile"`` splits the checkpoints sorted by score into
    three equal groups instead (lowest third novice, top third expert).
 3. Per level, sample ``checkpoints_per_level`` checkpoints with replacement (seeded), split the
-   ``episodes`` evenly over the samples, and record the rollouts (stochastic policy actions, as
-   in the training distribution) in Minari's format (``create_dataset_from_buffers``). Dataset ids are
-   ``<EnvPrefix>-<task>-<level>-v0`` (e.g. ``CircuitTraining-toy_macro-expert-v0``); Minari
-   writes under ``MINARI_DATASETS_PATH`` (default ``~/.minari/datasets``), never to the network.
+   ``episodes`` evenly over the samples, and roll them out (stochastic policy actions, as in the
+   training distribution) through Minari's ``DataCollector`` wrapper, which records every step
+   (observations, dict observations included, actions, rewards, the env's termination and
+   truncation flags, reset seeds; not infos) and the env spec; ``collector.create_dataset``
+   writes an arrow-format dataset. Episode ``i`` of a dataset is reset with seed ``seed + i``.
+   Dataset ids are ``<EnvPrefix>-<task>-<level>-v0`` (e.g. ``CircuitTraining-toy_macro-expert-v0``);
+   Minari writes under ``MINARI_DATASETS_PATH`` (default ``~/.minari/datasets``), never to the
+   network. Each dataset is assembled in a hidden staging folder there and renamed into place
+   with its data-cost file, so a failed build leaves nothing half-written.
 4. Data cost, written next to the dataset (``a2perf_data_cost.json``) and copied into the
    results of any policy trained on it (:class:`a2perf.results.schema.DataCost`):
 
@@ -25,15 +30,22 @@ Steps (A2Perf's pipeline, spec a2perf.md §5, with its flaws fixed):
      run's energy times ``step / max step`` (linear attribution), and the dataset cost is the MEAN
      of that over all checkpoints of the level; generation energy is not counted.
    - ``env_steps`` and ``episodes`` of the dataset as separate columns.
+
+   The generation energy covers the rollouts and the collector's writing of each finished
+   episode to its cache, not scoring the checkpoints.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import shutil
+import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,6 +162,14 @@ def bin_levels(scores: np.ndarray, rule: str = "a2perf") -> dict[str, np.ndarray
     }
 
 
+def _check_energy(checkpoints: list[ScoredCheckpoint]) -> None:
+    missing = [c.source_id for c in checkpoints if c.energy_kwh is None or c.run_energy_kwh is None]
+    if missing:
+        raise ConfigError(
+            f"checkpoint {missing[0]} has no energy measurement; retrain its run with energy on to get a data cost"
+        )
+
+
 def data_cost(
     sampled: list[ScoredCheckpoint],
     level_members: list[ScoredCheckpoint],
@@ -165,13 +185,7 @@ def data_cost(
       level_members: every checkpoint of the skill level (A2Perf's mean runs over these).
       generation_energy_kwh: measured energy of the rollouts that produced the episodes.
     """
-    missing = [
-        c.source_id for c in [*sampled, *level_members] if c.energy_kwh is None or c.run_energy_kwh is None
-    ]
-    if missing:
-        raise ConfigError(
-            f"checkpoint {missing[0]} has no energy measurement; retrain its run with energy on to get a data cost"
-        )
+    _check_energy([*sampled, *level_members])
     per_run: dict[Path, float] = {}
     for c in sampled:
         per_run[c.run] = max(per_run.get(c.run, 0.0), float(c.energy_kwh))
@@ -275,86 +289,135 @@ class OraclePolicy:
         return int(self._oracle())
 
 
-def _stack(items: list[Any]) -> Any:
-    """Per-step observations/actions -> one array per leaf (dicts stay dicts)."""
-    if isinstance(items[0], dict):
-        return {k: _stack([it[k] for it in items]) for k in items[0]}
-    return np.asarray(items)
+@contextmanager
+def _staging(root: Path) -> Iterator[Path]:
+    """A hidden scratch folder inside ``root`` that Minari writes into while it exists.
+
+    ``MINARI_DATASETS_PATH`` points at it inside the block (the ``DataCollector`` keeps its episode
+    cache there and ``create_dataset`` writes the dataset there); on exit the variable is restored
+    and the folder removed with whatever is left in it. Minari skips hidden folders when it lists
+    ``root``, so a build in progress (or killed) never shows up as a dataset.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".a2perf-staging-", dir=root))
+    previous = os.environ.get("MINARI_DATASETS_PATH")
+    os.environ["MINARI_DATASETS_PATH"] = str(stage)
+    try:
+        yield stage
+    finally:
+        if previous is None:
+            os.environ.pop("MINARI_DATASETS_PATH", None)
+        else:
+            os.environ["MINARI_DATASETS_PATH"] = previous
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _record_episode(collector: Any, policy: Any, seed: int) -> int:
+    """Play one episode through the ``DataCollector`` until the env ends it; returns its steps.
+
+    The env itself terminates or truncates (time limit) every episode, so the collector only ever
+    stores whole episodes with the env's own flags: it never has to cut a running one (which it
+    would mark truncated). If the policy or env raises mid-episode, the caller writes nothing.
+    """
+    from a2perf.policies import action_mask
+
+    obs, _ = collector.reset(seed=seed)
+    steps = 0
+    while True:
+        obs, _, terminated, truncated, _ = collector.step(policy.act(obs, action_mask(collector)))
+        steps += 1
+        if terminated or truncated:
+            return steps
+
+
+def _publish(staged: Path, target: Path) -> None:
+    """Move a finished dataset folder into the datasets root in one rename."""
+    try:
+        os.rename(staged, target)
+    except OSError as e:
+        if e.errno in (errno.EEXIST, errno.ENOTEMPTY):
+            raise ConfigError(
+                f"Minari dataset {target.name} already exists; delete it with `minari delete {target.name}`"
+            ) from None
+        raise
+
+
+CostOf = Callable[[int, int, Any], DataCost]
+"""Data cost from (episodes, env steps, :class:`a2perf.metrics.monitor.SystemUsage` of the generation)."""
 
 
 def _collect(
     config: DatasetConfig,
     dataset_id: str,
-    policies: list[Any],
+    policies: list[Callable[[Any], Any]],
     episodes_per_policy: list[int],
     description: str,
-) -> tuple[Path, int, int, Any]:
-    """Roll the policies out inside the system monitor and write a Minari dataset.
+    cost_of: CostOf,
+) -> tuple[Path, int, int, DataCost]:
+    """Roll the policies out through Minari's ``DataCollector`` inside the system monitor.
 
-    Episodes are recorded step by step into Minari ``EpisodeBuffer`` objects and written with
-    ``minari.create_dataset_from_buffers`` (the on-disk format of ``DataCollector``, which needs
-    jax, the ``minari[create]`` extra, for the same job). Returns (folder, episodes, steps, usage).
+    Episode ``i`` (over all policies) is reset with seed ``config.seed + i``. The dataset is created
+    (``collector.create_dataset``, arrow format) in a hidden staging folder of the datasets root,
+    its data cost written next to it, and the folder renamed into place: an error or interrupt at
+    any point leaves no dataset (and no half episode) behind.
+
+    Args:
+      policies: factories ``env -> policy`` (called with the collector-wrapped env).
+      episodes_per_policy: episodes rolled out with each policy, same length as ``policies``.
+      cost_of: the data cost of the finished rollouts.
+    Returns:
+      (dataset folder, episodes, env steps, data cost); episodes and steps are the dataset's own totals.
     """
     import minari
-    from minari.data_collector.episode_buffer import EpisodeBuffer
+    from minari.storage import get_dataset_path
 
     from a2perf.measure import make_env
     from a2perf.metrics.monitor import SystemMonitor
-    from a2perf.policies import action_mask
 
-    if dataset_id in minari.list_local_datasets():
+    root = Path(get_dataset_path())
+    if (root / dataset_id).exists():
         raise ConfigError(
             f"Minari dataset {dataset_id} already exists; delete it with `minari delete {dataset_id}`"
         )
-    env = make_env(config.env_id, config.env_kwargs)
-    buffers: list[Any] = []
-    steps = 0
-    try:
-        with SystemMonitor(interval_s=0.5, enable_energy=config.measure_energy) as monitor:
-            for policy_fn, count in zip(policies, episodes_per_policy, strict=True):
-                policy = policy_fn(env)
-                for _ in range(count):
-                    seed = config.seed + len(buffers)
-                    obs, _ = env.reset(seed=seed)
-                    observations, actions, rewards, terms, truncs = [obs], [], [], [], []
-                    done = False
-                    while not done:
-                        action = policy.act(obs, action_mask(env))
-                        obs, reward, terminated, truncated, _ = env.step(action)
-                        observations.append(obs)
-                        actions.append(action)
-                        rewards.append(float(reward))
-                        terms.append(bool(terminated))
-                        truncs.append(bool(truncated))
-                        done = terminated or truncated
-                    steps += len(actions)
-                    buffers.append(
-                        EpisodeBuffer(
-                            id=len(buffers),
-                            seed=seed,
-                            observations=_stack(observations),
-                            actions=_stack(actions),
-                            rewards=rewards,
-                            terminations=terms,
-                            truncations=truncs,
-                            infos={},
-                        )
-                    )
-        with warnings.catch_warnings():  # Minari nags about optional metadata (permalink, e-mail)
-            warnings.filterwarnings("ignore", category=UserWarning, module="minari")
-            dataset = minari.create_dataset_from_buffers(
-                dataset_id,
-                buffers,
-                env=env,
-                algorithm_name="a2perf dataset build",
-                author="a2perf",
-                description=description,
-                data_format="arrow",
+    with _staging(root) as stage:
+        env = make_env(config.env_id, config.env_kwargs)
+        try:
+            collector = minari.DataCollector(env, record_infos=False, data_format="arrow")
+        except BaseException:
+            env.close()
+            raise
+        try:
+            played, recorded = 0, 0
+            with SystemMonitor(interval_s=0.5, enable_energy=config.measure_energy) as monitor:
+                for policy_fn, count in zip(policies, episodes_per_policy, strict=True):
+                    policy = policy_fn(collector)
+                    for _ in range(count):
+                        recorded += _record_episode(collector, policy, config.seed + played)
+                        played += 1
+            spec = collector.env.spec
+            with warnings.catch_warnings():  # Minari nags about optional metadata (permalink, e-mail)
+                warnings.filterwarnings("ignore", category=UserWarning, module="minari")
+                dataset = collector.create_dataset(
+                    dataset_id,
+                    eval_env=spec,
+                    algorithm_name="a2perf dataset build",
+                    author="a2perf",
+                    description=description,
+                    requirements=["a2perf"] if env_domain(config.env_id) != "other" else None,
+                )
+        finally:
+            collector.close()
+        episodes, steps = int(dataset.total_episodes), int(dataset.total_steps)
+        if (episodes, steps) != (played, recorded):
+            raise SchemaError(
+                f"{dataset_id}: Minari stored {episodes} episodes / {steps} steps but {played} / {recorded} "
+                "were played; report this bug (a2perf + minari versions)"
             )
-    finally:
-        env.close()
-    path = Path(dataset.spec.data_path).parent
-    return path, len(buffers), steps, monitor.usage
+        cost = cost_of(episodes, steps, monitor.usage)
+        staged = stage / dataset_id
+        atomic_write_text(staged / DATA_COST_FILE, cost.model_dump_json(indent=2) + "\n")
+        _publish(staged, root / dataset_id)
+    return root / dataset_id, episodes, steps, cost
 
 
 def _split(total: int, parts: int) -> list[int]:
@@ -398,43 +461,50 @@ def build_datasets(
                 for c in picks
             ]
             keep = [(p, n) for p, n in zip(policies, counts, strict=True) if n > 0]
-            path, episodes, steps, usage = _collect(
+            _check_energy([*picks, *members])  # before the rollouts, not after them
+            path, episodes, steps, cost = _collect(
                 config,
                 ids[level],
                 [p for p, _ in keep],
                 [n for _, n in keep],
                 f"{level} checkpoints of {len(config.runs)} run(s) of {config.env_id}, binned by the {config.binning} rule",
+                cost_of=lambda episodes, steps, usage, picks=picks, members=members: data_cost(
+                    picks, members, usage.energy_kwh or 0.0, steps, episodes, usage.energy_mode
+                ),
             )
-            cost = data_cost(
-                picks,
-                members,
-                usage.energy_kwh or 0.0,
-                steps,
-                episodes,
-                usage.energy_mode,
-            )
-            built.append(_finish(ids[level], level, path, episodes, steps, cost, picks))
+            built.append(_built(ids[level], level, path, episodes, steps, cost, picks))
             if on_progress:
                 on_progress(f"wrote {ids[level]}")
     if config.oracle:
-        path, episodes, steps, usage = _collect(
-            config, ids["oracle"], [OraclePolicy], [config.episodes], f"oracle policy on {config.env_id}"
+        path, episodes, steps, cost = _collect(
+            config,
+            ids["oracle"],
+            [OraclePolicy],
+            [config.episodes],
+            f"oracle policy on {config.env_id}",
+            cost_of=lambda episodes, steps, usage: DataCost(
+                energy_kwh=usage.energy_kwh or 0.0,
+                a2perf_energy_kwh=0.0,
+                env_steps=steps,
+                episodes=episodes,
+                sources=["oracle"],
+                energy_mode=usage.energy_mode,
+            ),
         )
-        cost = DataCost(
-            energy_kwh=usage.energy_kwh or 0.0,
-            a2perf_energy_kwh=0.0,
-            env_steps=steps,
-            episodes=episodes,
-            sources=["oracle"],
-            energy_mode=usage.energy_mode,
-        )
-        built.append(_finish(ids["oracle"], "oracle", path, episodes, steps, cost, ["oracle"]))
+        built.append(_built(ids["oracle"], "oracle", path, episodes, steps, cost, ["oracle"]))
     return built
 
 
-def _finish(dataset_id, level, path, episodes, steps, cost: DataCost, picks) -> BuiltDataset:
+def _built(
+    dataset_id: str,
+    level: str,
+    path: Path,
+    episodes: int,
+    steps: int,
+    cost: DataCost,
+    picks: list[ScoredCheckpoint] | list[str],
+) -> BuiltDataset:
     sources = [p if isinstance(p, str) else p.source_id for p in picks]
-    atomic_write_text(path / DATA_COST_FILE, cost.model_dump_json(indent=2) + "\n")
     return BuiltDataset(dataset_id, level, path, episodes, steps, cost, sources)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,8 @@ from typer.testing import CliRunner
 from a2perf.baselines.datasets import (
     DatasetConfig,
     ScoredCheckpoint,
+    _collect,
+    _publish,
     bin_levels,
     build_datasets,
     data_cost,
@@ -25,6 +28,7 @@ from a2perf.errors import ConfigError
 from a2perf.measure import make_env, roll_out
 from a2perf.policies import load_sb3_policy
 from a2perf.results import load_result
+from a2perf.results.schema import DataCost
 
 runner = CliRunner()
 
@@ -195,3 +199,139 @@ def test_cli_dataset_build_writes_datasets_with_data_cost(tmp_path: Path) -> Non
         assert f"Gymnasium-CartPole-{level}-v0: 2 episodes" in r.output
     r = runner.invoke(app, args)  # a second build refuses to overwrite
     assert r.exit_code == 2 and "already exists" in r.output
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording through Minari's DataCollector
+
+
+def _random(env):
+    from a2perf.policies import RandomPolicy
+
+    return RandomPolicy(env.action_space, seed=0)
+
+
+def _zero_cost(episodes: int, steps: int, usage) -> DataCost:
+    return DataCost(energy_kwh=0.0, env_steps=steps, episodes=episodes, sources=["test"], energy_mode="x")
+
+
+def _collect_into(root: Path, env_id: str, dataset_id: str, policies, counts, env_kwargs=None, seed=0):
+    config = DatasetConfig(
+        runs=[], levels=[], env_id=env_id, env_kwargs=env_kwargs or {}, measure_energy=False, seed=seed
+    )
+    return _collect(config, dataset_id, policies, counts, "test dataset", cost_of=_zero_cost)
+
+
+def test_collected_episodes_replay_exactly_with_their_seeds(tmp_path: Path, monkeypatch) -> None:
+    """Every stored episode is whole: re-playing its actions from its seed gives its observations."""
+    import minari
+
+    root = tmp_path / "minari"
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(root))
+    path, episodes, steps, cost = _collect_into(
+        root, "CartPole-v1", "T-cp-v0", [_random, _random], [2, 3], seed=7
+    )
+    assert path == root / "T-cp-v0" and episodes == 5 and steps == cost.env_steps
+    assert os.environ["MINARI_DATASETS_PATH"] == str(root)  # restored after the staging
+    assert sorted(p.name for p in root.iterdir()) == ["T-cp-v0"]  # no staging or collector cache left
+    assert read_data_cost(path) == cost and (cost.episodes, cost.sources) == (5, ["test"])
+    ds = minari.load_dataset("T-cp-v0")
+    assert (ds.total_episodes, ds.total_steps) == (5, steps)
+    seeds = [m["seed"] for m in ds.storage.get_episode_metadata(range(5))]
+    assert seeds == [7, 8, 9, 10, 11]
+    env = make_env("CartPole-v1")
+    lengths = []
+    for seed, ep in zip(seeds, ds.iterate_episodes(), strict=True):
+        obs, _ = env.reset(seed=seed)
+        np.testing.assert_array_equal(ep.observations[0], obs)
+        for t, action in enumerate(ep.actions):
+            obs, reward, terminated, truncated, _ = env.step(int(action))
+            np.testing.assert_array_equal(ep.observations[t + 1], obs)
+            assert (ep.rewards[t], ep.terminations[t], ep.truncations[t]) == (reward, terminated, truncated)
+        assert terminated and not ep.terminations[:-1].any() and not ep.truncations.any()
+        lengths.append(len(ep.actions))
+    assert sum(lengths) == steps
+    # the env spec (and the same spec for evaluation) is recorded, so the env can be remade
+    assert ds.env_spec.id == "CartPole-v1" and ds.env_spec.max_episode_steps == 500
+    assert ds.storage.metadata["eval_env_spec"] == ds.env_spec.to_json()
+    assert "requirements" not in ds.storage.metadata  # plain gymnasium env: nothing extra to install
+
+
+def test_time_limit_episodes_are_stored_as_truncated(tmp_path: Path, monkeypatch) -> None:
+    import minari
+
+    root = tmp_path / "minari"
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(root))
+    # random CartPole never falls within 4 steps (the pole needs > 8 steps to pass 12 degrees)
+    _, episodes, steps, _ = _collect_into(
+        root, "CartPole-v1", "T-trunc-v0", [_random], [3], env_kwargs={"max_episode_steps": 4}
+    )
+    assert (episodes, steps) == (3, 12)
+    ds = minari.load_dataset("T-trunc-v0")
+    for ep in ds.iterate_episodes():
+        assert ep.truncations.tolist() == [False, False, False, True]
+        assert not ep.terminations.any()
+    assert ds.env_spec.max_episode_steps == 4
+
+
+def test_chip_dataset_keeps_dict_observations_masks_and_the_a2perf_spec(tmp_path: Path, monkeypatch) -> None:
+    """Dict observations and masked actions go through the collector; BC trains on the result."""
+    import minari
+
+    root = tmp_path / "minari"
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(root))
+    env_id = "CircuitTraining-ToyMacro-v0"
+    _, episodes, steps, _ = _collect_into(root, env_id, "CircuitTraining-t-novice-v0", [_random], [3])
+    ds = minari.load_dataset("CircuitTraining-t-novice-v0")
+    assert (ds.total_episodes, ds.total_steps) == (episodes, steps) == (3, 6)  # toy: 2 macros per episode
+    assert ds.env_spec.id == env_id and ds.env_spec.kwargs == {"preset": "toy"}
+    assert ds.env_spec.entry_point == "a2perf.envs.chip.env:CircuitEnv"
+    assert ds.storage.metadata["requirements"] == ["a2perf"]
+    for ep in ds.iterate_episodes():
+        assert ep.observations["mask"].shape == (3, 200) and ep.observations["locations_x"].shape == (3, 14)
+        assert all(ep.observations["mask"][t][a] == 1 for t, a in enumerate(ep.actions))  # legal moves only
+    remade = ds.recover_environment(eval_env=True)
+    assert remade.spec.id == env_id and remade.action_space.n == 200
+    remade.close()
+    bc_run = train(
+        TrainConfig(
+            env_id=env_id,
+            algo="bc",
+            out=tmp_path / "bc",
+            dataset="CircuitTraining-t-novice-v0",
+            overrides={"gradient_steps": 5},
+            measure_energy=False,
+        )
+    )
+    assert load_run(bc_run).dataset == "CircuitTraining-t-novice-v0"
+
+
+def test_an_error_mid_episode_writes_nothing(tmp_path: Path, monkeypatch) -> None:
+    import minari
+
+    root = tmp_path / "minari"
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(root))
+
+    class Crashing:
+        def __init__(self, env) -> None:
+            self.calls = 0
+
+        def act(self, observation, mask=None):
+            self.calls += 1
+            if self.calls == 30:  # inside the second or a later episode, never at its start
+                raise RuntimeError("policy crashed")
+            return 0 if observation[2] < 0 else 1  # balance: episodes last more than 30 steps
+
+    with pytest.raises(RuntimeError, match="policy crashed"):
+        _collect_into(root, "CartPole-v1", "T-crash-v0", [_random, Crashing], [1, 2])
+    assert list(root.iterdir()) == [] and minari.list_local_datasets() == {}
+    assert os.environ["MINARI_DATASETS_PATH"] == str(root)
+
+
+def test_publish_refuses_to_replace_a_dataset(tmp_path: Path) -> None:
+    staged, target = tmp_path / "stage" / "D-v0", tmp_path / "D-v0"
+    (staged / "data").mkdir(parents=True)
+    (target / "data").mkdir(parents=True)
+    with pytest.raises(ConfigError, match="D-v0 already exists"):
+        _publish(staged, target)
+    assert (staged / "data").is_dir()
