@@ -128,8 +128,10 @@ def train_bc(plan: Any, data: BCData, staging: Path, on_progress: Any = None) ->
     ):
         env.close()
         raise ConfigError(f"dataset {data.dataset_id} has actions outside {env.action_space}; wrong env?")
+    from a2perf.baselines.web_policy import policy_class
+
     model = sb3_algorithm_class(sb3_class)(
-        policy_name,
+        policy_class(policy_name, sb3_class, "bc config"),
         env,
         seed=config.seed,
         device="cpu",

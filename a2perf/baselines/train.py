@@ -104,6 +104,13 @@ def _default_policy(env: gym.Env) -> str:
     return "MultiInputPolicy" if isinstance(env.observation_space, gym.spaces.Dict) else "MlpPolicy"
 
 
+def _policy(name: str, algo: str, source: str) -> Any:
+    """The SB3 ``policy`` argument: a2perf's registered policy names become their class for ``algo``."""
+    from a2perf.baselines.web_policy import policy_class
+
+    return policy_class(name, algo, source)
+
+
 def _seed_everything(seed: int, threads: int | None) -> None:
     import torch
 
@@ -161,6 +168,7 @@ def plan(config: TrainConfig) -> _Plan:
             if total < 1:
                 raise ConfigError(f"{_source(config)}: n_timesteps must be >= 1; pass --timesteps")
             cfg.materialize(algo_kwargs, _source(config))  # validate names now
+            _policy(run_keys["policy"], config.algo, _source(config))
         task = task_of(config.env_id, config.env_kwargs)
     finally:
         env.close()
@@ -267,7 +275,8 @@ def _train_rl(p: _Plan, staging: Path, monitor: Any, on_progress: ProgressCallba
     vec_env = _make_vec_env(config, keys["n_envs"], config.seed)
     eval_env = make_env(config.env_id, config.env_kwargs)
     try:
-        model = algo_class(keys["policy"], vec_env, seed=config.seed, device="cpu", verbose=0, **kwargs)
+        policy = _policy(keys["policy"], config.algo, _source(config))
+        model = algo_class(policy, vec_env, seed=config.seed, device="cpu", verbose=0, **kwargs)
         callback = RunCallback(
             eval_env=eval_env,
             eval_freq=keys["eval_freq"],
