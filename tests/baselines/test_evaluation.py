@@ -213,3 +213,43 @@ def test_maskable_ppo_learns_chip_toy_better_than_random_over_seeds(tmp_path: Pa
     test = scipy.stats.ttest_ind(trained, random_means, equal_var=False, alternative="greater")
     assert test.pvalue < 0.05, (trained, random_means)
     assert min(trained) > np.mean(random_means)
+
+
+@pytest.mark.expensive
+def test_maskable_ppo_learns_web_level1_better_than_random_over_seeds(tmp_path: Path) -> None:
+    """Three seeds x 2k steps of MaskablePPO with the pointer policy on web level 1 (one design, browser):
+    each seed beats its untrained model, and the seeds beat the random valid-action policy (Welch, p < 0.05)."""
+    from sb3_contrib import MaskablePPO
+
+    from a2perf.baselines.web_policy import MaskableWebPointerPolicy
+
+    env_id = "WebNavigation-DifficultyLevel-01-v0"
+    env = make_env(env_id)
+    try:
+        trained = []
+        for seed in range(3):
+            run = train(
+                TrainConfig(
+                    env_id=env_id,
+                    algo="maskable_ppo",
+                    out=tmp_path / f"s{seed}",
+                    seed=seed,
+                    timesteps=2048,
+                    overrides={"eval_freq": 2048, "n_eval_episodes": 1, "checkpoint_freq": 2048},
+                    measure_energy=False,
+                )
+            )
+            policy = load_sb3_policy(run / "model.zip", algo="maskable_ppo")
+            trained.append(np.mean(roll_out(env, policy, episodes=5, seed=seed).returns))
+            untrained = MaskablePPO(MaskableWebPointerPolicy, env, seed=seed, device="cpu")
+            assert trained[-1] > np.mean(roll_out(env, SB3Policy(untrained), episodes=5, seed=seed).returns)
+        # RandomPolicy samples uniformly among the env's action_masks() (roll_out passes the mask)
+        random_means = [
+            np.mean(roll_out(env, RandomPolicy(env.action_space, seed=s), episodes=10, seed=s).returns)
+            for s in range(3)
+        ]
+    finally:
+        env.close()
+    test = scipy.stats.ttest_ind(trained, random_means, equal_var=False, alternative="greater")
+    assert test.pvalue < 0.05, (trained, random_means)
+    assert min(trained) > np.mean(random_means)
