@@ -10,7 +10,9 @@ A user file (``--config FILE``) is a flat mapping applied on top, e.g.::
 
 a2perf's own keys (:data:`RUN_KEYS`) steer the run; every other key is passed to the SB3 class
 constructor and checked against its signature, so a typo is an error, not a silent no-op.
-Schedules are written ``lin_<x>``: linear decay from ``x`` to 0 over training.
+Schedules are written ``lin_<x>``: linear decay from ``x`` to 0 over training. ``policy`` is an SB3
+name (``MlpPolicy``, ``MultiInputPolicy``) or an a2perf policy of
+:data:`a2perf.baselines.web_policy.POLICIES` (``WebPointerPolicy``, the web default).
 """
 
 from __future__ import annotations
