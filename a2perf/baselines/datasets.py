@@ -330,6 +330,25 @@ def _record_episode(collector: Any, policy: Any, seed: int) -> int:
             return steps
 
 
+def _data_collector(env: Any) -> Any:
+    """Minari's ``DataCollector`` (arrow, no infos), minus its per-episode re-scan of its cache folder.
+
+    Minari 0.5's storage recomputes ``dataset_size`` (a glob and a stat of every file written so
+    far) after each episode the collector flushes, which makes recording quadratic in the episode
+    count (1000 random CartPole episodes: 92 s instead of 7 s). Here the collector's cache reports
+    size 0; :func:`_collect` writes the real size once, on the finished dataset. Everything else
+    (step recording, flushing, ``create_dataset``) is Minari's own code.
+    """
+    import minari
+
+    class _Collector(minari.DataCollector):
+        def _reset_storage(self) -> None:
+            super()._reset_storage()
+            self._storage.get_size = lambda: 0.0
+
+    return _Collector(env, record_infos=False, data_format="arrow")
+
+
 def _publish(staged: Path, target: Path) -> None:
     """Move a finished dataset folder into the datasets root in one rename."""
     try:
@@ -368,7 +387,6 @@ def _collect(
     Returns:
       (dataset folder, episodes, env steps, data cost); episodes and steps are the dataset's own totals.
     """
-    import minari
     from minari.storage import get_dataset_path
 
     from a2perf.measure import make_env
@@ -382,7 +400,7 @@ def _collect(
     with _staging(root) as stage:
         env = make_env(config.env_id, config.env_kwargs)
         try:
-            collector = minari.DataCollector(env, record_infos=False, data_format="arrow")
+            collector = _data_collector(env)
         except BaseException:
             env.close()
             raise
@@ -407,6 +425,7 @@ def _collect(
                 )
         finally:
             collector.close()
+        dataset.storage.update_metadata({"dataset_size": dataset.storage.get_size()})  # see _data_collector
         episodes, steps = int(dataset.total_episodes), int(dataset.total_steps)
         if (episodes, steps) != (played, recorded):
             raise SchemaError(

@@ -257,6 +257,29 @@ def test_collected_episodes_replay_exactly_with_their_seeds(tmp_path: Path, monk
     assert "requirements" not in ds.storage.metadata  # plain gymnasium env: nothing extra to install
 
 
+def test_dataset_size_is_the_size_on_disk(tmp_path: Path, monkeypatch) -> None:
+    """The collector's cache skips Minari's per-episode size scan; the dataset still records its size."""
+    import minari
+
+    root = tmp_path / "minari"
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(root))
+
+    class Balance:
+        def __init__(self, env) -> None:
+            pass
+
+        def act(self, observation, mask=None):
+            return int(observation[2] + 0.5 * observation[3] > 0)  # keeps the pole up for 500 steps
+
+    path, _, steps, _ = _collect_into(root, "CartPole-v1", "T-size-v0", [Balance], [60])
+    assert steps == 60 * 500
+    # Minari's definition: st_size of every entry under data/ (folders included), in MB, one decimal
+    size_mb = sum(f.stat().st_size for f in (path / "data").rglob("*")) / 1e6
+    assert size_mb > 0.5
+    recorded = minari.load_dataset("T-size-v0").storage.metadata["dataset_size"]
+    assert recorded == pytest.approx(size_mb, abs=0.1)
+
+
 def test_time_limit_episodes_are_stored_as_truncated(tmp_path: Path, monkeypatch) -> None:
     import minari
 
