@@ -104,18 +104,23 @@ def _constructor_defaults(env_id: str) -> dict[str, Any]:
     return {**defaults, **spec.kwargs}
 
 
+RUN_ONLY_KWARGS = frozenset({"render_mode", "backend", "transport", "chromium_path", "chromedriver_path"})
+"""Env kwargs that change how an env runs, not which task it is (ignored when naming the task)."""
+
+
 def task_of(env_id: str, env_kwargs: dict[str, Any] | None = None) -> str:
     """Task label of an env: the matching entry of the domain's list, else the env id.
 
     Kwargs are compared with the env's defaults filled in, so ``num_websites=1`` written out or
-    left to its default name the same task.
+    left to its default name the same task; :data:`RUN_ONLY_KWARGS` (e.g. the web env's
+    ``backend``) are ignored.
     """
-    kwargs = dict(env_kwargs or {})
+    kwargs = {k: v for k, v in (env_kwargs or {}).items() if k not in RUN_ONLY_KWARGS}
     tasks = [t for t in domain_tasks(env_id, kwargs) if t.env_id == env_id]
     for task in tasks:
         if task.env_kwargs == kwargs:
             return task.name
-    defaults = _constructor_defaults(env_id)
+    defaults = {k: v for k, v in _constructor_defaults(env_id).items() if k not in RUN_ONLY_KWARGS}
     for task in tasks:
         keys = task.env_kwargs.keys() | kwargs.keys()
         if all({**defaults, **task.env_kwargs}.get(k) == {**defaults, **kwargs}.get(k) for k in keys):

@@ -72,3 +72,14 @@ def test_default_kwargs_name_the_same_task() -> None:
     level1 = "WebNavigation-DifficultyLevel-01-v0"
     assert task_of(level1, {}) == task_of(level1, {"num_websites": 1}) == "difficulty_level_1_num_websites_1"
     assert task_of(level1, {"num_websites": 5}) == "difficulty_level_1_num_websites_5"
+
+
+def test_run_only_kwargs_do_not_change_the_task() -> None:
+    """How the env runs (pure-model backend, render mode) is not part of the task's name."""
+    level1 = "WebNavigation-DifficultyLevel-01-v0"
+    assert task_of(level1, {"backend": "model"}) == "difficulty_level_1_num_websites_1"
+    assert task_of(level1, {"backend": "model", "num_websites": 5}) == "difficulty_level_1_num_websites_5"
+    assert (
+        dataset_id_for(level1, {"backend": "model", "render_mode": "ansi"}, "expert")
+        == "WebNavigation-difficulty_level_1_num_websites_1-expert-v0"
+    )

@@ -55,7 +55,7 @@ def test_cartpole_bc_clones_the_expert(tmp_path):
 
 
 def _tiny_minari_dataset(dataset_id: str, cost: DataCost) -> None:
-    """Two random CartPole episodes written the way `a2perf dataset build` writes (arrow)."""
+    """Two random CartPole episodes in the arrow layout that `a2perf dataset build` writes."""
     import minari
     import numpy as np
     from minari.data_collector.episode_buffer import EpisodeBuffer
