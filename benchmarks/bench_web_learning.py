@@ -8,6 +8,8 @@ Figures (JSON), all on ``WebNavigation-DifficultyLevel-01-v0`` (browser, one des
 - ``returns``: mean deterministic return (10 episodes per seed) after the CI test budget (also for the
   previous flat-head config: ``flat_head_trained_<steps>``) and after a longer budget, per seed, next to the random valid-action policy (``RandomPolicy`` with the env's
   ``action_masks()``, 10 episodes per seed) and the oracle (``OraclePolicy``).
+- ``many_designs``: the same after the longer budget on level 1 with ``num_websites=10`` (a design
+  drawn per episode), 30 episodes per seed, with success rates.
 
 Environment variables: ``A2PERF_BENCH_QUICK=1`` shrinks every budget (for a smoke run).
 """
@@ -139,11 +141,71 @@ def returns(root: Path) -> dict:
     return figures
 
 
+def many_designs(root: Path) -> dict:
+    """Level 1 with ``num_websites=10`` (a design drawn per episode): long budget, 30 episodes per seed."""
+    from a2perf.baselines.train import TrainConfig, train
+    from a2perf.envs.web.oracle import OraclePolicy
+    from a2perf.measure import make_env, roll_out
+    from a2perf.policies import RandomPolicy, load_sb3_policy
+
+    kwargs = {"num_websites": 10}
+    env = make_env(ENV_ID, kwargs)
+    oracle_policy = OraclePolicy(env)
+
+    class Oracle:
+        name = "oracle"
+
+        def act(self, obs, mask=None):
+            return oracle_policy(obs)
+
+    def summary(returns_by_seed: list[list[float]]) -> dict:
+        return {
+            "per_seed": [float(np.mean(r)) for r in returns_by_seed],
+            "mean": float(np.mean(returns_by_seed)),
+            "success": float(np.mean(np.array(returns_by_seed) > 0.5)),
+        }
+
+    trained, random = [], []
+    try:
+        for seed in SEEDS:
+            run = train(
+                TrainConfig(
+                    env_id=ENV_ID,
+                    algo=ALGO,
+                    out=root / f"many-s{seed}",
+                    seed=seed,
+                    timesteps=LONG_BUDGET,
+                    env_kwargs=kwargs,
+                    overrides={
+                        "eval_freq": LONG_BUDGET,
+                        "n_eval_episodes": 1,
+                        "checkpoint_freq": LONG_BUDGET,
+                    },
+                    monitor=False,
+                )
+            )
+            policy = load_sb3_policy(run / "model.zip", algo=ALGO)
+            trained.append(roll_out(env, policy, episodes=30, seed=seed).returns)
+            random.append(
+                roll_out(env, RandomPolicy(env.action_space, seed=seed), episodes=30, seed=seed).returns
+            )
+        oracle = roll_out(env, Oracle(), episodes=30, seed=0).returns
+    finally:
+        env.close()
+    return {
+        "env_kwargs": kwargs,
+        "steps": LONG_BUDGET,
+        "trained": summary(trained),
+        "random_valid": summary(random),
+        "oracle": summary([oracle]),
+    }
+
+
 def main() -> dict:
     root = Path(tempfile.mkdtemp(prefix="a2perf-bench-web-learning-"))
     figures: dict = {"env_id": ENV_ID, "algo": ALGO, "quick": QUICK}
     try:
-        for name, run in (("throughput", throughput), ("returns", returns)):
+        for name, run in (("throughput", throughput), ("returns", returns), ("many_designs", many_designs)):
             t0 = time.perf_counter()
             figures[name] = run(root)
             figures[name]["section_wall_s"] = time.perf_counter() - t0
