@@ -5,7 +5,11 @@ Figures (JSON):
   CodeCarbon energy, energy read at every checkpoint) and without it, in interleaved A-B-B-A pairs;
   ``overhead_wall`` = 1 - median over pairs of (with / without) steps per wall second, and
   ``overhead_cpu`` the same on steps per CPU second of the process (robust to other load on a
-  shared machine). Target <= 0.02.
+  shared machine), ``overhead_main_thread_cpu`` on steps per CPU second of the training thread
+  alone (does the monitor slow the training loop itself?), and ``monitor_threads_cpu_s`` the CPU
+  seconds the other threads (the monitor's sampler and CodeCarbon's) used per run, with
+  ``monitor_threads_cpu_share`` their share of the run's CPU (the low-noise direct cost: identical
+  runs vary by +-5% in CPU time on a shared VM, so 3 pairs can show a few % either way). Target <= 0.02.
 - ``monitor_cost``: CPU fraction of one core the monitor itself uses around an idle block
   (the overhead ceiling for a single-threaded training loop). Target <= 0.02.
 - ``sweep_scaling``: env steps/s of a 4-job local sweep with 2 workers vs 1 worker. Target >= 1.7x.
@@ -58,8 +62,9 @@ def _cpu_s() -> float:
 
 def _train_steps_per_s(
     env_id: str, algo: str, steps: int, overrides: dict, monitor: bool, root: Path
-) -> tuple[float, float]:
-    """(env steps per wall second, env steps per CPU second of this process) of one training run."""
+) -> tuple[float, float, float, float]:
+    """Env steps per wall second, per CPU second of this process and per CPU second of the calling
+    thread, and the CPU seconds of the other threads, of one training run."""
     from a2perf.baselines.train import TrainConfig, train
 
     out = root / f"run-{time.perf_counter_ns()}"
@@ -77,11 +82,11 @@ def _train_steps_per_s(
         monitor=monitor,
         measure_energy=monitor,
     )
-    t0, c0 = time.perf_counter(), _cpu_s()
+    t0, c0, m0 = time.perf_counter(), _cpu_s(), time.thread_time()
     train(config)
-    wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
+    wall, cpu, main = time.perf_counter() - t0, _cpu_s() - c0, time.thread_time() - m0
     shutil.rmtree(out, ignore_errors=True)
-    return steps / wall, steps / cpu
+    return steps / wall, steps / cpu, steps / main, cpu - main
 
 
 def train_overhead(root: Path, pairs: int) -> dict:
@@ -94,7 +99,9 @@ def train_overhead(root: Path, pairs: int) -> dict:
         _train_steps_per_s(
             env_id, algo, min(steps, 512), overrides, True, root
         )  # warm-up: imports, codecarbon
-        ratios, cpu_ratios, with_m, without_m = [], [], [], []
+        ratios, cpu_ratios, main_ratios, with_m, without_m = [], [], [], [], []
+        other_cpu: dict[bool, list[float]] = {True: [], False: []}
+        thread_share: list[float] = []
         for i in range(pairs):
             order = (True, False) if i % 2 == 0 else (False, True)
             speed = {m: _train_steps_per_s(env_id, algo, steps, overrides, m, root) for m in order}
@@ -102,6 +109,10 @@ def train_overhead(root: Path, pairs: int) -> dict:
             without_m.append(speed[False][0])
             ratios.append(speed[True][0] / speed[False][0])
             cpu_ratios.append(speed[True][1] / speed[False][1])
+            main_ratios.append(speed[True][2] / speed[False][2])
+            for m in (True, False):
+                other_cpu[m].append(speed[m][3])
+            thread_share.append(speed[True][3] * speed[True][1] / steps)  # other threads / process CPU
         figures[env_id] = {
             "algo": algo,
             "steps": steps,
@@ -109,8 +120,13 @@ def train_overhead(root: Path, pairs: int) -> dict:
             "steps_per_s_without_metrics": statistics.median(without_m),
             "overhead_wall": 1.0 - statistics.median(ratios),
             "overhead_cpu": 1.0 - statistics.median(cpu_ratios),
+            "overhead_main_thread_cpu": 1.0 - statistics.median(main_ratios),
+            "monitor_threads_cpu_s": statistics.median(other_cpu[True]),
+            "monitor_threads_cpu_share": statistics.median(thread_share),
+            "other_threads_cpu_s_without_metrics": statistics.median(other_cpu[False]),
             "pair_ratios_wall": ratios,
             "pair_ratios_cpu": cpu_ratios,
+            "pair_ratios_main_thread_cpu": main_ratios,
             "target": 0.02,
         }
     return figures
