@@ -9,7 +9,7 @@ Figures (JSON):
   alone (does the monitor slow the training loop itself?), and ``monitor_threads_cpu_s`` the CPU
   seconds the other threads (the monitor's sampler and CodeCarbon's) used per run, with
   ``monitor_threads_cpu_share`` their share of the run's CPU (the low-noise direct cost: identical
-  runs vary by +-5% in CPU time on a shared VM, so 3 pairs can show a few % either way). Target <= 0.02.
+  runs vary by +-5% in CPU time on a shared VM, so even 5 pairs can show a few % either way). Target <= 0.02.
 - ``monitor_cost``: CPU fraction of one core the monitor itself uses around an idle block
   (the overhead ceiling for a single-threaded training loop). Target <= 0.02.
 - ``sweep_scaling``: env steps/s of a 4-job local sweep with 2 workers vs 1 worker. Target >= 1.7x.
@@ -304,7 +304,7 @@ def main() -> dict:
     root = Path(tempfile.mkdtemp(prefix="a2perf-bench-baselines-"))
     sections = {
         "monitor_cost": lambda: monitor_cost(2.0 if QUICK else 8.0),
-        "train_overhead": lambda: train_overhead(root, pairs=2 if QUICK else 3),
+        "train_overhead": lambda: train_overhead(root, pairs=2 if QUICK else 5),
         "sweep_scaling": lambda: sweep_scaling(root),
         "learning": lambda: learning(root),
         "web_bc": lambda: web_bc(root),
