@@ -37,9 +37,9 @@ from a2perf.envs.web.env import WebNavigationEnv
 from a2perf.envs.web.primitives import PRIMITIVES
 
 EPISODES = int(os.environ.get("A2PERF_BENCH_WEB_EPISODES", "300"))
-VECTOR_STEPS = int(os.environ.get("A2PERF_BENCH_WEB_VECTOR_STEPS", "500"))
+VECTOR_STEPS = int(os.environ.get("A2PERF_BENCH_WEB_VECTOR_STEPS", "3000"))
 SIM_EPISODES = int(os.environ.get("A2PERF_BENCH_WEB_SIM_EPISODES", "3000"))
-VECTOR_REPEATS = int(os.environ.get("A2PERF_BENCH_WEB_VECTOR_REPEATS", "3"))
+VECTOR_REPEATS = int(os.environ.get("A2PERF_BENCH_WEB_VECTOR_REPEATS", "5"))
 
 
 def _pct(xs: list[float]) -> dict[str, float]:
@@ -274,6 +274,9 @@ def main() -> dict:
         "steps_per_s_2": round(r2, 1),
         "speedup": round(r2 / r1, 3),
         "speedup_per_repeat": [round(b / a, 3) for a, b in zip(rates1, rates2, strict=True)],
+        "speedup_median_of_repeats": round(
+            float(np.median([b / a for a, b in zip(rates1, rates2, strict=True)])), 3
+        ),
         "steps_per_s_plain_loop": round(plain_rate, 1),
     }
     out["memory_mb_per_env"] = {
