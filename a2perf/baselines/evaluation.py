@@ -24,7 +24,6 @@ from a2perf.errors import ConfigError, DataNotFoundError
 from a2perf.results.schema import (
     DataCost,
     Generalization,
-    LatencyResult,
     RunResult,
     SeedResult,
     TaskScore,
@@ -240,11 +239,7 @@ def combine_results(results: Sequence[RunResult], name: str | None = None) -> Ru
     seeds = [s.seed for s in per_seed]
     if len(set(seeds)) != len(seeds):
         raise ConfigError(f"seed results overlap: {seeds}; combine results of distinct seeds")
-    latency = _pooled_latency(results)
-    aggregates = summarize(per_seed)
-    if latency is not None:
-        aggregates = aggregates.model_copy(update={"latency": latency})
-    aggregates = aggregates.model_copy(
+    aggregates = summarize(per_seed).model_copy(
         update={
             "training_reliability": training_reliability(per_seed),
             "generalization": _combine_generalization(results),
@@ -272,37 +267,6 @@ def combine_results(results: Sequence[RunResult], name: str | None = None) -> Ru
         manifest=manifest,
         per_seed=per_seed,
         aggregates=aggregates,
-    )
-
-
-def _pooled_latency(results: Sequence[RunResult]) -> LatencyResult | None:
-    """Latency over seeds: percentiles of every pooled call when each seed kept its calls
-    (``samples_ms``); otherwise (results written before samples were kept) the call-weighted mean of
-    the per-seed percentiles, labelled ``pooled_from="per-seed percentiles"``; max is the max."""
-    from a2perf.results.summarize import summarize_latency
-
-    lats = [s.latency for r in results for s in r.per_seed if s.latency is not None]
-    if not lats or sum(lat.num_calls for lat in lats) == 0:
-        return None
-    warmup = sum(lat.num_warmup for lat in lats)
-    if all(lat.samples_ms is not None for lat in lats):
-        calls_s = np.concatenate([np.asarray(lat.samples_ms, dtype=float) for lat in lats]) / 1e3
-        return summarize_latency(calls_s, warmup)
-    weights = np.array([lat.num_calls for lat in lats], dtype=float)
-
-    def wmean(attr: str) -> float:
-        return float(np.average([getattr(lat, attr) for lat in lats], weights=weights))
-
-    return LatencyResult(
-        p50_ms=wmean("p50_ms"),
-        p90_ms=wmean("p90_ms"),
-        p99_ms=wmean("p99_ms"),
-        mean_ms=wmean("mean_ms"),
-        std_ms=wmean("std_ms"),
-        max_ms=max(lat.max_ms for lat in lats),
-        num_calls=int(weights.sum()),
-        num_warmup=warmup,
-        pooled_from="per-seed percentiles",
     )
 
 

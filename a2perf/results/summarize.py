@@ -96,14 +96,48 @@ def seed_latency(latencies_s: np.ndarray, num_warmup: int) -> LatencyResult:
     return LatencyResult(**latency_stats(latencies_s, num_warmup=num_warmup).to_dict(), samples_ms=samples)
 
 
+def pooled_latency(per_seed: Sequence[SeedResult]) -> LatencyResult | None:
+    """Latency over the seeds' own records: percentiles of every pooled call when each seed kept its
+    calls (``samples_ms``); otherwise (results written before samples were kept) the call-weighted mean
+    of the per-seed percentiles, labelled ``pooled_from="per-seed percentiles"``; max is the max."""
+    lats = [s.latency for s in per_seed if s.latency is not None]
+    if not lats or sum(lat.num_calls for lat in lats) == 0:
+        return None
+    warmup = sum(lat.num_warmup for lat in lats)
+    if all(lat.samples_ms is not None for lat in lats):
+        calls_s = np.concatenate([np.asarray(lat.samples_ms, dtype=float) for lat in lats]) / 1e3
+        return summarize_latency(calls_s, warmup)
+    weights = np.array([lat.num_calls for lat in lats], dtype=float)
+
+    def wmean(attr: str) -> float:
+        return float(np.average([getattr(lat, attr) for lat in lats], weights=weights))
+
+    return LatencyResult(
+        p50_ms=wmean("p50_ms"),
+        p90_ms=wmean("p90_ms"),
+        p99_ms=wmean("p99_ms"),
+        mean_ms=wmean("mean_ms"),
+        std_ms=wmean("std_ms"),
+        max_ms=max(lat.max_ms for lat in lats),
+        num_calls=int(weights.sum()),
+        num_warmup=warmup,
+        pooled_from="per-seed percentiles",
+    )
+
+
 def summarize(per_seed: Sequence[SeedResult], latencies_s: np.ndarray | None = None) -> Aggregates:
-    """All aggregates that the per-seed values support."""
+    """All aggregates that the per-seed values support.
+
+    Latency: percentiles of ``latencies_s`` (every timed call, seconds, unrounded) when given, else
+    :func:`pooled_latency` over the seeds' own latency records.
+    """
     returns = [s.episode_returns for s in per_seed if s.episode_returns]
     phases = sorted({phase for s in per_seed for phase in s.system})
-    latency = None
     if latencies_s is not None and latencies_s.size:
         warmup = sum(s.latency.num_warmup for s in per_seed if s.latency is not None)
         latency = summarize_latency(latencies_s, warmup)
+    else:
+        latency = pooled_latency(per_seed)
     return Aggregates(
         returns=summarize_returns(returns) if returns else None,
         rollout_reliability=summarize_rollout_reliability(returns) if returns else None,
