@@ -168,6 +168,21 @@ class Browser:
             skip_utf8_validation=True,
         )
 
+    def _runtime_evaluate(self, expression: str, transport: str) -> dict:
+        """``Runtime.evaluate`` over the DevTools WebSocket (opened on first use) or through
+        chromedriver's CDP passthrough (``transport="cdp"``); returns the CDP result dict."""
+        if transport == "cdp":
+            return self.driver.execute_cdp_cmd(
+                "Runtime.evaluate", {"expression": expression, "returnByValue": True}
+            )
+        # the page would still answer, but a browser whose chromedriver is gone cannot be
+        # screenshotted or quit cleanly: treat it as dead (poll() is one waitpid call)
+        if self.driver.service.process.poll() is not None:
+            raise ConnectionError("chromedriver exited")
+        if self._devtools is None:
+            self._devtools = self._connect_devtools()
+        return self._evaluate_devtools(expression)
+
     def _evaluate_devtools(self, expression: str) -> dict:
         """Send one ``Runtime.evaluate`` over the DevTools WebSocket and return its ``result`` dict."""
         self._message_id += 1
@@ -203,16 +218,7 @@ class Browser:
         try:
             if self.transport in ("devtools", "cdp"):
                 expr = f"A2W.{fn}({','.join(json.dumps(a) for a in args)})"
-                if self.transport == "devtools":
-                    # the page would still answer, but a browser whose chromedriver is gone cannot be
-                    # screenshotted or quit cleanly: treat it as dead (poll() is one waitpid call)
-                    if self.driver.service.process.poll() is not None:
-                        raise ConnectionError("chromedriver exited")
-                    res = self._evaluate_devtools(expr)
-                else:
-                    res = self.driver.execute_cdp_cmd(
-                        "Runtime.evaluate", {"expression": expr, "returnByValue": True}
-                    )
+                res = self._runtime_evaluate(expr, self.transport)
                 if "exceptionDetails" in res:
                     raise RuntimeError(f"site.js failed in {fn}: {_js_error(res['exceptionDetails'])}")
                 return res["result"].get("value")
@@ -233,12 +239,8 @@ class Browser:
         """Round-trip time in seconds of a trivial ``execute_script`` (or ``Runtime.evaluate`` over
         the DevTools WebSocket, or through chromedriver's CDP passthrough)."""
         t0 = time.perf_counter()
-        if transport == "devtools":
-            if self._devtools is None:
-                self._devtools = self._connect_devtools()
-            self._evaluate_devtools("1")
-        elif transport == "cdp":
-            self.driver.execute_cdp_cmd("Runtime.evaluate", {"expression": "1", "returnByValue": True})
+        if transport in ("devtools", "cdp"):
+            self._runtime_evaluate("1", transport)
         else:
             self.driver.execute_script("return 1;")
         return time.perf_counter() - t0
