@@ -57,13 +57,10 @@ def _policy(kind: str):
 
 def _collect_s(env_id: str, kind: str, episodes: int, root: Path) -> tuple[float, int]:
     """(wall seconds, env steps) of one dataset written through the DataCollector."""
-    from a2perf.baselines.datasets import DatasetConfig, _collect
+    from a2perf.baselines.datasets import DatasetConfig, _collect, _staging
     from a2perf.results.schema import DataCost
 
-    folder = Path(tempfile.mkdtemp(dir=root))
-    previous = os.environ.get("MINARI_DATASETS_PATH")
-    os.environ["MINARI_DATASETS_PATH"] = str(folder)
-    try:
+    with _staging(root):  # a scratch datasets root, restored and removed afterwards
         config = DatasetConfig(runs=[], levels=[], env_id=env_id, measure_energy=False)
         t0 = time.perf_counter()
         _, _, steps, _ = _collect(
@@ -75,12 +72,6 @@ def _collect_s(env_id: str, kind: str, episodes: int, root: Path) -> tuple[float
             cost_of=lambda e, s, u: DataCost(energy_kwh=0.0, env_steps=s, episodes=e, energy_mode="off"),
         )
         return time.perf_counter() - t0, steps
-    finally:
-        if previous is None:
-            os.environ.pop("MINARI_DATASETS_PATH", None)
-        else:
-            os.environ["MINARI_DATASETS_PATH"] = previous
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _bare_s(env_id: str, kind: str, episodes: int) -> tuple[float, int]:
