@@ -8,8 +8,12 @@ Figures (JSON):
   physics, at ~140 steps/s). Cross-checks: ``overhead_wall_instrumented`` times the 33 real
   ``stepSimulation`` calls inside each step; ``overhead_vs_bare`` compares with 33 bare
   ``stepSimulation`` calls on the same robot restored to states recorded during the run.
+  ``api_floor_cpu_ms_per_step`` times only the two pybullet calls the 1 kHz PD cannot do without
+  (one ``getJointStates`` and one ``setJointMotorControlArray`` per substep, 33 per step) on the same
+  robot; ``api_floor_overhead`` = that / physics CPU: the overhead left if all Python work were free.
 - ``vector``: ``AsyncVectorEnv`` with 1 and 2 worker processes, total env steps per wall second;
-  target ``speedup`` >= 1.8 on 2 free cores. ``speedup_if_cores_free`` = 2 x (steps per worker-CPU
+  target ``speedup`` >= 1.8 on 2 free cores; ``speedup_vs_plain_env`` divides by the plain
+  in-process env of ``single`` instead (no IPC in the baseline). ``speedup_if_cores_free`` = 2 x (steps per worker-CPU
   second with 2 workers / with 1): what the speedup is when the machine is not shared (1.0 per worker
   means the workers do not slow each other down).
 - ``memory``: resident set size of each worker process after its episodes; target <= 150 MB.
@@ -72,6 +76,21 @@ def _run(env, actions: list[np.ndarray], seed: int) -> tuple[float, float]:
     return wall / len(actions), cpu / len(actions)
 
 
+def _api_floor(sim, steps: int = 200) -> float:
+    """CPU s per env step of 33 x (getJointStates + setJointMotorControlArray), no physics, no Python math."""
+    import pybullet
+
+    cid, rid, jids = sim.client, sim.robot, sim._joint_ids
+    forces = [0.0] * len(jids)
+    c0 = time.thread_time()
+    for _ in range(steps * 33):
+        pybullet.setJointMotorControlArray(
+            rid, jids, pybullet.TORQUE_CONTROL, forces=forces, physicsClientId=cid
+        )
+        pybullet.getJointStates(rid, jids, physicsClientId=cid)
+    return (time.thread_time() - c0) / steps
+
+
 def _single() -> dict:
     import gymnasium as gym
     import pybullet
@@ -81,7 +100,7 @@ def _single() -> dict:
     env = gym.make(ENV_ID, mode="test")
     sim = env.unwrapped._core.sim
     real_pb = sim._pb
-    walls, cpus, stub_cpus, phys_walls, timed_walls, bare = [], [], [], [], [], []
+    walls, cpus, stub_cpus, phys_walls, timed_walls, bare, floors = [], [], [], [], [], [], []
     for rep in range(REPEATS):
         # record the tracking policy's actions once, then replay them: with physics, and without
         obs, _ = env.reset(seed=rep)
@@ -119,6 +138,7 @@ def _single() -> dict:
             c_bare += time.thread_time() - c0
             pybullet.removeState(s, physicsClientId=sim.client)
         bare.append(c_bare / len(states))
+        floors.append(_api_floor(sim))
     env.close()
     step_wall = statistics.median(walls)
     step_cpu = statistics.median(cpus)
@@ -140,6 +160,8 @@ def _single() -> dict:
         "bare_physics_cpu_ms_per_step": round(bare_cpu * 1e3, 3),
         "bare_physics_steps_per_s_cpu": round(1.0 / bare_cpu, 1),
         "overhead_vs_bare": round((step_cpu - bare_cpu) / bare_cpu, 4),
+        "api_floor_cpu_ms_per_step": round(statistics.median(floors) * 1e3, 3),
+        "api_floor_overhead": round(statistics.median(floors) / (step_cpu - stub), 4),
         "target_overhead": 0.10,
     }
 
@@ -205,6 +227,10 @@ def main() -> dict:
     """Run every measurement and return the figures."""
     out = {"single": _single()}
     out.update(_vector_figures())
+    # the stricter baseline: one env stepped in-process, no vector-env IPC
+    out["vector"]["speedup_vs_plain_env"] = round(
+        out["vector"]["workers_2_steps_per_s"] / out["single"]["env_steps_per_s"], 3
+    )
     out["load_average"] = [round(x, 2) for x in os.getloadavg()]
     return out
 
