@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import gymnasium as gym
 import numpy as np
 
-from a2perf.errors import ConfigError, DataNotFoundError, DependencyMissingError
+from a2perf.errors import ConfigError, DataNotFoundError, DependencyMissingError, SchemaError
 
 
 def action_mask(env: gym.Env) -> np.ndarray | None:
@@ -80,20 +80,89 @@ def sb3_algorithm_class(algo: str) -> type:
     return classes[algo]
 
 
+NORMALIZED_ATTR = "a2perf_normalized_obs"
+"""Attribute set (True) on a model trained on VecNormalize observations; SB3 saves it in the model file."""
+
+NORMALIZE_STATS_SUFFIX = ".vecnormalize.pkl"
+"""Observation statistics of ``X.zip`` are in ``X.vecnormalize.pkl`` (``VecNormalize.save`` format)."""
+
+
+def normalize_stats_file(model_path: Path) -> Path:
+    """Where the VecNormalize statistics of a model file live: ``step_N.zip`` -> ``step_N.vecnormalize.pkl``."""
+    path = Path(model_path)
+    return path.with_name(path.name.removesuffix(".zip") + NORMALIZE_STATS_SUFFIX)
+
+
+def trained_on_normalized_obs(model: Any) -> bool:
+    """True if ``model`` was trained on VecNormalize observations (it needs its statistics to act)."""
+    return bool(getattr(model, NORMALIZED_ATTR, False))
+
+
+def load_normalizer(model_path: Path, model: Any) -> Any:
+    """The frozen ``VecNormalize`` saved next to ``model_path`` (see :func:`normalize_stats_file`).
+
+    Raises:
+      DataNotFoundError: the statistics file is missing.
+      SchemaError: it is not VecNormalize statistics for ``model``'s observation space.
+    """
+    import pickle
+
+    from stable_baselines3.common.vec_env import VecNormalize
+
+    path = normalize_stats_file(model_path)
+    if not path.is_file():
+        raise DataNotFoundError(
+            f"{path}: missing observation statistics of {Path(model_path).name}, which was trained with "
+            "normalize; copy the file saved next to the model during training, or retrain"
+        )
+    try:
+        with path.open("rb") as f:
+            normalizer = pickle.load(f)
+    except Exception as e:  # pickle raises many types for a damaged file
+        raise SchemaError(
+            f"{path}: not readable VecNormalize statistics ({type(e).__name__}); retrain"
+        ) from None
+    if not isinstance(normalizer, VecNormalize):
+        raise SchemaError(
+            f"{path}: holds a {type(normalizer).__name__}, not VecNormalize statistics; retrain"
+        )
+    if normalizer.observation_space != model.observation_space:
+        raise SchemaError(
+            f"{path}: statistics are for {normalizer.observation_space}, the model observes "
+            f"{model.observation_space}; use the file saved with this model"
+        )
+    normalizer.training = False
+    normalizer.norm_reward = False
+    return normalizer
+
+
 class SB3Policy:
     """A saved stable-baselines3 model, acting deterministically.
 
     Args:
       model: a loaded SB3 ``BaseAlgorithm``.
       name: label for tables (defaults to the algorithm's class name, lower case).
+      normalizer: the ``VecNormalize`` the model was trained behind (required for such models: see
+        :func:`trained_on_normalized_obs`); observations pass through its ``normalize_obs`` first.
     """
 
-    def __init__(self, model: Any, name: str | None = None) -> None:
+    def __init__(self, model: Any, name: str | None = None, normalizer: Any = None) -> None:
+        if normalizer is None and trained_on_normalized_obs(model):
+            raise ConfigError(
+                f"this {type(model).__name__} model was trained on normalized observations; load it with "
+                "a2perf.policies.load_sb3_policy (reads its .vecnormalize.pkl) or pass normalizer="
+            )
         self.model = model
         self.name = name or type(model).__name__.lower()
+        self.normalizer = normalizer
         self._masked = type(model).__name__ == "MaskablePPO"
 
+    def model_input(self, observation: Any) -> Any:
+        """The observation as the model sees it (normalized by the training statistics, if any)."""
+        return observation if self.normalizer is None else self.normalizer.normalize_obs(observation)
+
     def act(self, observation: Any, mask: np.ndarray | None = None) -> Any:
+        observation = self.model_input(observation)
         if self._masked:
             action, _ = self.model.predict(observation, deterministic=True, action_masks=mask)
         else:
@@ -108,6 +177,9 @@ def load_sb3_policy(path: Path, env: gym.Env | None = None, algo: str | None = N
       path: the model file written by ``model.save``.
       env: optional env, checked against the model's spaces by SB3.
       algo: algorithm name; ``None`` tries each of :data:`SB3_ALGORITHMS` in turn.
+
+    A model trained with ``normalize`` gets its VecNormalize statistics from the file next to it
+    (:func:`normalize_stats_file`); a missing file is an error, never a silent fallback.
     """
     path = Path(path)
     if not path.is_file():
@@ -123,7 +195,8 @@ def load_sb3_policy(path: Path, env: gym.Env | None = None, algo: str | None = N
         except Exception as e:  # SB3 raises many types for a class mismatch
             errors.append(f"{name}: {type(e).__name__}")
             continue
-        return SB3Policy(model, name=name)
+        normalizer = load_normalizer(path, model) if trained_on_normalized_obs(model) else None
+        return SB3Policy(model, name=name, normalizer=normalizer)
     raise ConfigError(
         f"{path}: could not load as any of {', '.join(candidates)} ({'; '.join(errors)}); pass --algo"
     )

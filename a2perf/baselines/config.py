@@ -30,7 +30,7 @@ from a2perf.errors import ConfigError, DataNotFoundError
 ALGOS = ("ppo", "sac", "dqn", "maskable_ppo", "bc")
 """Algorithms `a2perf train` knows."""
 
-RUN_KEYS = ("n_timesteps", "n_envs", "policy", "eval_freq", "n_eval_episodes", "checkpoint_freq")
+RUN_KEYS = ("n_timesteps", "n_envs", "policy", "eval_freq", "n_eval_episodes", "checkpoint_freq", "normalize")
 """Keys read by a2perf itself; the rest go to the SB3 constructor."""
 
 BC_KEYS = (
@@ -101,6 +101,30 @@ def split_run_keys(params: dict[str, Any], algo_class: type, source: str) -> tup
             f"valid keys: {', '.join(sorted(accepted | set(RUN_KEYS)))}"
         )
     return run, kwargs
+
+
+def normalize_kwargs(params: dict[str, Any], source: str) -> dict[str, Any] | None:
+    """VecNormalize kwargs of the ``normalize`` key (RL Zoo semantics), or None when it is off.
+
+    ``normalize: true`` normalizes observations and rewards (VecNormalize defaults); a mapping such
+    as ``{norm_obs: true, norm_reward: false}`` is passed to VecNormalize. Its ``gamma`` (reward
+    normalization discount) defaults to the algorithm's ``gamma`` when the config sets one.
+    """
+    value = params.get("normalize", False)
+    if value is False or value is None:
+        return None
+    if value is True:
+        kwargs: dict[str, Any] = {}
+    elif isinstance(value, dict):
+        kwargs = {str(k): v for k, v in value.items()}
+    else:
+        raise ConfigError(
+            f"{source}: normalize must be true, false or a mapping of VecNormalize kwargs "
+            f"like {{norm_obs: true, norm_reward: false}}, got {value!r}"
+        )
+    if "gamma" in params and "gamma" not in kwargs:
+        kwargs["gamma"] = params["gamma"]
+    return kwargs
 
 
 def check_bc_keys(params: dict[str, Any], source: str) -> None:

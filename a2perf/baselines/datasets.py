@@ -260,15 +260,19 @@ def _datasets_root(config: DatasetConfig) -> None:
 
 
 class _StochasticSB3:
-    """An SB3 model sampling its actions (the behaviour that generated its training data)."""
+    """A loaded SB3 policy sampling its actions (the behaviour that generated its training data).
 
-    def __init__(self, model: Any) -> None:
-        self.model = model
-        self._masked = type(model).__name__ == "MaskablePPO"
+    Observations pass through the policy's training normalization, if any (see ``SB3Policy.model_input``).
+    """
+
+    def __init__(self, policy: Any) -> None:
+        self.policy = policy
+        self.model = policy.model
+        self._masked = type(self.model).__name__ == "MaskablePPO"
 
     def act(self, observation: Any, mask: np.ndarray | None = None) -> Any:
         kwargs = {"action_masks": mask} if self._masked else {}
-        action, _ = self.model.predict(observation, deterministic=False, **kwargs)
+        action, _ = self.model.predict(self.policy.model_input(observation), deterministic=False, **kwargs)
         return action.item() if isinstance(action, np.ndarray) and action.shape == () else action
 
 
@@ -476,8 +480,7 @@ def build_datasets(
             picks = [members[i] for i in rng.integers(0, len(members), size=config.checkpoints_per_level)]
             counts = _split(config.episodes, len(picks))
             policies = [
-                (lambda _env, c=c: _StochasticSB3(load_sb3_policy(c.path, algo=c.sb3_class).model))
-                for c in picks
+                (lambda _env, c=c: _StochasticSB3(load_sb3_policy(c.path, algo=c.sb3_class))) for c in picks
             ]
             keep = [(p, n) for p, n in zip(policies, counts, strict=True) if n > 0]
             _check_energy([*picks, *members])  # before the rollouts, not after them

@@ -8,6 +8,10 @@
       checkpoints/step_<N>.zip policy after N env steps
       result.json              written by `a2perf evaluate --run RUN`
 
+A run trained with ``normalize`` also holds ``model.vecnormalize.pkl`` and
+``checkpoints/step_<N>.vecnormalize.pkl``: the VecNormalize statistics each policy acts with
+(:func:`a2perf.policies.normalize_stats_file`; loading a policy without them is an error).
+
 A run is built in a hidden sibling folder and renamed into place when training ends, so ``RUN``
 either holds a complete run or does not exist (a crash leaves only the hidden folder).
 """

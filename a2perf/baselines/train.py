@@ -31,7 +31,13 @@ from a2perf.baselines import config as cfg
 from a2perf.baselines import rundir
 from a2perf.baselines.tasks import env_domain, task_of
 from a2perf.errors import ConfigError
-from a2perf.policies import SB3Policy, action_mask, sb3_algorithm_class
+from a2perf.policies import (
+    NORMALIZED_ATTR,
+    SB3Policy,
+    action_mask,
+    normalize_stats_file,
+    sb3_algorithm_class,
+)
 
 EVAL_SEED_OFFSET = 10_000
 """Eval episodes start from ``seed + EVAL_SEED_OFFSET`` so they never share the training env's seed."""
@@ -121,6 +127,21 @@ def _seed_everything(seed: int, threads: int | None) -> None:
     set_random_seed(seed)
 
 
+def _check_normalize(params: dict[str, Any], env: gym.Env, source: str) -> None:
+    """Build the run's VecNormalize once around ``env`` so bad ``normalize`` kwargs fail before training."""
+    kwargs = cfg.normalize_kwargs(params, source)
+    if kwargs is None:
+        return
+    from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
+
+    try:
+        VecNormalize(DummyVecEnv([lambda: env]), **kwargs)
+    except (TypeError, ValueError, AssertionError) as e:
+        raise ConfigError(
+            f"{source}: normalize {kwargs} is not usable here ({str(e).splitlines()[0]})"
+        ) from None
+
+
 @dataclass
 class _Plan:
     """Everything resolved and validated before a file is written."""
@@ -169,6 +190,7 @@ def plan(config: TrainConfig) -> _Plan:
                 raise ConfigError(f"{_source(config)}: n_timesteps must be >= 1; pass --timesteps")
             cfg.materialize(algo_kwargs, _source(config))  # validate names now
             _policy(run_keys["policy"], config.algo, _source(config))
+            _check_normalize(params, env, _source(config))
         task = task_of(config.env_id, config.env_kwargs)
     finally:
         env.close()
@@ -195,8 +217,10 @@ class RunCallback(BaseCallback):
         monitor: Any,
         on_progress: ProgressCallback | None,
         total: int,
+        normalizer: Any = None,
     ) -> None:
         super().__init__()
+        self.normalizer = normalizer  # the training VecNormalize (None: raw observations)
         self.eval_env, self.eval_freq, self.n_eval = eval_env, eval_freq, n_eval_episodes
         self.eval_seed, self.checkpoint_freq, self.staging = eval_seed, checkpoint_freq, staging
         self.monitor, self.on_progress, self.total = monitor, on_progress, total
@@ -209,13 +233,14 @@ class RunCallback(BaseCallback):
     def evaluate(self) -> None:
         from a2perf.measure import roll_out
 
-        rollouts = roll_out(self.eval_env, SB3Policy(self.model), episodes=self.n_eval, seed=self.eval_seed)
+        policy = SB3Policy(self.model, normalizer=self.normalizer)
+        rollouts = roll_out(self.eval_env, policy, episodes=self.n_eval, seed=self.eval_seed)
         self.curve_steps.append(int(self.num_timesteps))
         self.curve_returns.append(float(np.mean(rollouts.returns)))
 
     def checkpoint(self) -> None:
         rel = f"{rundir.CHECKPOINT_DIR}/step_{self.num_timesteps:09d}.zip"
-        _save_model(self.model, self.staging / rel)
+        _save_model(self.model, self.staging / rel, self.normalizer)
         self.checkpoints.append(
             rundir.Checkpoint(
                 steps=int(self.num_timesteps),
@@ -246,9 +271,18 @@ class RunCallback(BaseCallback):
             self.checkpoint()
 
 
-def _save_model(model: Any, path: Path) -> None:
-    """``model.save`` to a temp name, then rename (SB3 appends .zip to names without it)."""
+def _save_model(model: Any, path: Path, normalizer: Any = None) -> None:
+    """``model.save`` to a temp name, then rename (SB3 appends .zip to names without it).
+
+    With a ``normalizer`` (the training VecNormalize) its statistics go next to the model first, in
+    :func:`a2perf.policies.normalize_stats_file`, also through a temp name.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    if normalizer is not None:
+        stats = normalize_stats_file(path)
+        tmp_stats = stats.with_name(f".{stats.name}.tmp")
+        normalizer.save(tmp_stats)
+        tmp_stats.replace(stats)
     tmp = path.with_name(f".{path.stem}.tmp.zip")
     model.save(tmp)
     tmp.replace(path)
@@ -273,10 +307,18 @@ def _train_rl(p: _Plan, staging: Path, monitor: Any, on_progress: ProgressCallba
     algo_class = sb3_algorithm_class(config.algo)
     kwargs = cfg.materialize(p.algo_kwargs, _source(config))
     vec_env = _make_vec_env(config, keys["n_envs"], config.seed)
+    normalizer = None
+    norm_kwargs = cfg.normalize_kwargs(p.params, _source(config))
+    if norm_kwargs is not None:
+        from stable_baselines3.common.vec_env import VecNormalize
+
+        vec_env = normalizer = VecNormalize(vec_env, **norm_kwargs)
     eval_env = make_env(config.env_id, config.env_kwargs)
     try:
         policy = _policy(keys["policy"], config.algo, _source(config))
         model = algo_class(policy, vec_env, seed=config.seed, device="cpu", verbose=0, **kwargs)
+        if normalizer is not None:
+            setattr(model, NORMALIZED_ATTR, True)  # saved in model.zip: loaders then require the stats
         callback = RunCallback(
             eval_env=eval_env,
             eval_freq=keys["eval_freq"],
@@ -287,10 +329,11 @@ def _train_rl(p: _Plan, staging: Path, monitor: Any, on_progress: ProgressCallba
             monitor=monitor,
             on_progress=on_progress,
             total=p.total_steps,
+            normalizer=normalizer,
         )
         model.learn(total_timesteps=p.total_steps, callback=callback, progress_bar=False)
         callback.finish()
-        _save_model(model, staging / rundir.MODEL_FILE)
+        _save_model(model, staging / rundir.MODEL_FILE, normalizer)
     finally:
         vec_env.close()
         eval_env.close()
