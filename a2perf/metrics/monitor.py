@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import logging.handlers
 import os
 import threading
 import time
@@ -44,6 +45,9 @@ def _default_log_path() -> Path:
 
 
 DEFAULT_CODECARBON_LOG = _default_log_path()
+CODECARBON_LOG_MAX_BYTES = 5 * 1024 * 1024
+"""The CodeCarbon log rolls over at this size, keeping :data:`CODECARBON_LOG_BACKUPS` old files."""
+CODECARBON_LOG_BACKUPS = 2
 """Where CodeCarbon's log lines go unless `SystemMonitor(log_path=...)` says otherwise."""
 
 
@@ -163,7 +167,11 @@ class _TreeSampler:
 
 
 class _CodeCarbonLogRoute:
-    """Sends the ``codecarbon`` logger to a file and restores the previous state on `close`."""
+    """Sends the ``codecarbon`` logger to a size-capped file and restores the previous state on `close`.
+
+    The file rolls over at :data:`CODECARBON_LOG_MAX_BYTES` (``codecarbon.log.1``, ``.2``), so long
+    sweeps cannot fill the disk with CodeCarbon's per-measurement lines.
+    """
 
     def __init__(self, log_path: Path | None, level: str) -> None:
         self._logger = logging.getLogger(_CODECARBON_LOGGER)
@@ -172,7 +180,13 @@ class _CodeCarbonLogRoute:
             self._handler: logging.Handler = logging.NullHandler()
         else:
             log_path.parent.mkdir(parents=True, exist_ok=True)
-            self._handler = logging.FileHandler(log_path, encoding="utf-8", delay=True)
+            self._handler = logging.handlers.RotatingFileHandler(
+                log_path,
+                maxBytes=CODECARBON_LOG_MAX_BYTES,
+                backupCount=CODECARBON_LOG_BACKUPS,
+                encoding="utf-8",
+                delay=True,
+            )
             self._handler.setFormatter(
                 logging.Formatter("[%(name)s %(levelname)s @ %(asctime)s] %(message)s")
             )

@@ -84,6 +84,20 @@ def test_energy_clean_quiet_and_no_lock(tmp_path, capfd, monkeypatch):
     assert not any(p.name().startswith("codecarbon") for p in psutil.Process().children(recursive=True))
 
 
+def test_codecarbon_log_rolls_over_at_its_size_cap(tmp_path, monkeypatch):
+    import a2perf.metrics.monitor as monitor
+
+    monkeypatch.setattr(monitor, "CODECARBON_LOG_MAX_BYTES", 8000)
+    log = tmp_path / "cc.log"
+    log.write_text("old line\n" * 300)  # 2700 bytes: over the cap before this run starts
+    with SystemMonitor(interval_s=0.05, country_iso_code="FRA", log_path=log):
+        time.sleep(0.1)
+    rolled = tmp_path / "cc.log.1"
+    assert rolled.exists() and rolled.read_text().startswith("old line")
+    assert log.stat().st_size <= 8000 and "codecarbon" in log.read_text()
+    assert not (tmp_path / f"cc.log.{monitor.CODECARBON_LOG_BACKUPS + 1}").exists()
+
+
 def test_stop_is_idempotent_and_usage_before_stop_raises():
     mon = SystemMonitor(interval_s=0.05, enable_energy=False)
     with pytest.raises(ConfigError):
