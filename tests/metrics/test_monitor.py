@@ -89,7 +89,7 @@ def test_codecarbon_log_rolls_over_at_its_size_cap(tmp_path, monkeypatch):
 
     monkeypatch.setattr(monitor, "CODECARBON_LOG_MAX_BYTES", 8000)
     log = tmp_path / "cc.log"
-    log.write_text("old line\n" * 300)  # 2700 bytes: over the cap before this run starts
+    log.write_text("old line\n" * 1000)  # 9000 bytes: over the cap before this run starts
     with SystemMonitor(interval_s=0.05, country_iso_code="FRA", log_path=log):
         time.sleep(0.1)
     rolled = tmp_path / "cc.log.1"
