@@ -6,6 +6,7 @@ env offers it (chip and web envs), so a random policy only picks legal actions.
 
 from __future__ import annotations
 
+import inspect
 import zipfile
 from pathlib import Path
 from typing import Any, Protocol
@@ -59,7 +60,9 @@ class RandomPolicy:
         return self.action_space.sample()
 
 
-SB3_ALGORITHMS = ("ppo", "sac", "dqn", "a2c", "td3", "maskable_ppo")
+SB3_ALGORITHMS = ("ppo", "sac", "maskable_dqn", "dqn", "a2c", "td3", "maskable_ppo")
+"""Loadable algorithm names, in the order :func:`load_sb3_policy` tries them (``maskable_dqn`` refuses
+stock DQN files, so it goes before ``dqn``, which would load a MaskableDQN file as a plain DQN)."""
 
 
 def sb3_algorithm_class(algo: str) -> type:
@@ -75,6 +78,10 @@ def sb3_algorithm_class(algo: str) -> type:
         from sb3_contrib import MaskablePPO
 
         return MaskablePPO
+    if algo == "maskable_dqn":
+        from a2perf.baselines.maskable_dqn import MaskableDQN
+
+        return MaskableDQN
     if algo not in classes:
         raise ConfigError(f"unknown algorithm {algo!r}; choose one of {', '.join(SB3_ALGORITHMS)}")
     return classes[algo]
@@ -136,6 +143,11 @@ def load_normalizer(model_path: Path, model: Any) -> Any:
     return normalizer
 
 
+def accepts_action_masks(model: Any) -> bool:
+    """Whether ``model.predict`` takes ``action_masks=`` (MaskablePPO, MaskableDQN)."""
+    return "action_masks" in inspect.signature(model.predict).parameters
+
+
 class SB3Policy:
     """A saved stable-baselines3 model, acting deterministically.
 
@@ -155,7 +167,7 @@ class SB3Policy:
         self.model = model
         self.name = name or type(model).__name__.lower()
         self.normalizer = normalizer
-        self._masked = type(model).__name__ == "MaskablePPO"
+        self._masked = accepts_action_masks(model)
 
     def model_input(self, observation: Any) -> Any:
         """The observation as the model sees it (normalized by the training statistics, if any)."""

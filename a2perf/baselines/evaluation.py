@@ -173,7 +173,7 @@ def evaluate_run(run_dir: Path, *, episodes: int, tasks: list[str] | None, out: 
     )
     result = RunResult(
         name=info.algo,
-        algorithm=info.algo,
+        algorithm=algorithm_of(info),
         domain=info.domain,
         env_id=info.env_id,
         task=info.task,
@@ -183,6 +183,12 @@ def evaluate_run(run_dir: Path, *, episodes: int, tasks: list[str] | None, out: 
         aggregates=aggregates,
     )
     return save_result(result, Path(out) if out is not None else run_dir / rundir.RESULT_FILE)
+
+
+def algorithm_of(info: rundir.RunInfo) -> str:
+    """The ``algorithm`` of a run's result: the class it trained with (``dqn`` on a masked env trains
+    ``maskable_dqn``); BC runs stay ``bc`` (their model is a PPO actor)."""
+    return info.algo if info.algo == "bc" else info.sb3_class
 
 
 def training_reliability(per_seed: Sequence[SeedResult]) -> TrainingReliability | None:

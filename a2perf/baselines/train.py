@@ -106,6 +106,16 @@ def check_compatible(algo: str, env_id: str, env: gym.Env) -> None:
             )
 
 
+def sb3_name(algo: str, env: gym.Env) -> str:
+    """The :data:`a2perf.policies.SB3_ALGORITHMS` class ``algo`` trains with on ``env``.
+
+    ``dqn`` on an env with ``action_masks()`` (chip, web) is
+    :class:`~a2perf.baselines.maskable_dqn.MaskableDQN` (``maskable_dqn``): it explores, acts and
+    bootstraps among valid actions only. Every other algorithm is its own class.
+    """
+    return "maskable_dqn" if algo == "dqn" and action_mask(env) is not None else algo
+
+
 def _default_policy(env: gym.Env) -> str:
     return "MultiInputPolicy" if isinstance(env.observation_space, gym.spaces.Dict) else "MlpPolicy"
 
@@ -150,6 +160,7 @@ class _Plan:
     domain: str
     task: str
     params: dict[str, Any]
+    sb3_class: str
     run_keys: dict[str, Any]
     algo_kwargs: dict[str, Any]
     total_steps: int
@@ -168,6 +179,7 @@ def plan(config: TrainConfig) -> _Plan:
     params = cfg.resolve(config.algo, config.env_id, domain, {**user, **config.overrides})
     env = make_env(config.env_id, config.env_kwargs)
     try:
+        sb3_class = sb3_name(config.algo, env)
         if config.algo == "bc":
             cfg.check_bc_keys(params, _source(config))
             run_keys, algo_kwargs, total = {}, {}, 0
@@ -175,7 +187,7 @@ def plan(config: TrainConfig) -> _Plan:
             check_compatible(config.algo, config.env_id, env)
             params.setdefault("policy", _default_policy(env))
             run_keys, algo_kwargs = cfg.split_run_keys(
-                params, sb3_algorithm_class(config.algo), _source(config)
+                params, sb3_algorithm_class(sb3_class), _source(config)
             )
             if run_keys["policy"] == "MlpPolicy" and isinstance(env.observation_space, gym.spaces.Dict):
                 raise ConfigError(
@@ -194,7 +206,7 @@ def plan(config: TrainConfig) -> _Plan:
         task = task_of(config.env_id, config.env_kwargs)
     finally:
         env.close()
-    return _Plan(config, domain, task, params, run_keys, algo_kwargs, total)
+    return _Plan(config, domain, task, params, sb3_class, run_keys, algo_kwargs, total)
 
 
 def energy_so_far_kwh(monitor: Any) -> float | None:
@@ -304,7 +316,7 @@ def _train_rl(p: _Plan, staging: Path, monitor: Any, on_progress: ProgressCallba
 
     config = p.config
     keys = p.run_keys
-    algo_class = sb3_algorithm_class(config.algo)
+    algo_class = sb3_algorithm_class(p.sb3_class)
     kwargs = cfg.materialize(p.algo_kwargs, _source(config))
     vec_env = _make_vec_env(config, keys["n_envs"], config.seed)
     normalizer = None
@@ -341,7 +353,7 @@ def _train_rl(p: _Plan, staging: Path, monitor: Any, on_progress: ProgressCallba
         "timesteps": int(model.num_timesteps),
         "checkpoints": callback.checkpoints,
         "curve": (callback.curve_steps, callback.curve_returns),
-        "sb3_class": config.algo,
+        "sb3_class": p.sb3_class,
     }
 
 
