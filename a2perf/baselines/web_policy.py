@@ -16,8 +16,9 @@ even plain PPO and DQN only point at fields and elements that exist.
 
 Policies (SB3-compatible, named in YAML configs as ``policy: WebPointerPolicy``; :func:`policy_class`
 picks the class for the algorithm): :class:`WebPointerPolicy` (PPO), :class:`MaskableWebPointerPolicy`
-(sb3-contrib MaskablePPO; also honours ``action_masks``) and :class:`WebPointerDQNPolicy` (DQN;
-SB3's epsilon-greedy exploration still samples the whole ``Discrete(12500)``).
+(sb3-contrib MaskablePPO; also honours ``action_masks``) and :class:`WebPointerDQNPolicy` (DQN and
+a2perf's :class:`~a2perf.baselines.maskable_dqn.MaskableDQN`, which `a2perf train --algo dqn` uses on
+web: its epsilon-greedy exploration samples the page's valid pairs, not the whole ``Discrete(12500)``).
 """
 
 from __future__ import annotations
@@ -415,6 +416,7 @@ POLICIES: dict[str, dict[str, type[BasePolicy]]] = {
         "a2c": WebPointerPolicy,
         "maskable_ppo": MaskableWebPointerPolicy,
         "dqn": WebPointerDQNPolicy,
+        "maskable_dqn": WebPointerDQNPolicy,
     }
 }
 """Policy names usable as ``policy`` in YAML configs -> the class per algorithm."""
