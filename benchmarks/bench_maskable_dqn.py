@@ -1,10 +1,11 @@
 """Stock SB3 DQN vs a2perf's MaskableDQN on web level 1, next to the random valid-action policy.
 
 Figures (JSON), on ``WebNavigation-DifficultyLevel-01-v0`` (browser, one design), both with the packaged
-web DQN config (``configs/dqn.yaml``: pointer Q-network, learning_starts 1000, epsilon 1 -> 0.05 over
-30% of the budget) and the same budget and seeds, built as `a2perf train` builds them:
-- per class (``dqn``: stock SB3 DQN, whose warm-up and epsilon actions are uniform over all 12,500
-  actions; ``maskable_dqn``: uniform over the page's valid actions, masked greedy action and TD target):
+web DQN config (``configs/dqn.yaml``: pointer Q-network, random warm-up of ``learning_starts`` steps,
+epsilon 1 -> 0.05 over 30% of the budget) and the same budgets and seeds, built as `a2perf train` builds them:
+- per class and budget (``dqn_<steps>``: stock SB3 DQN, whose warm-up and epsilon actions are uniform
+  over all 12,500 actions; ``maskable_dqn_<steps>``: uniform over the page's valid actions, masked greedy
+  action and TD target):
   ``invalid_action_fraction`` of the training steps (each invalid action costs -0.55 and changes
   nothing), then the deterministic policy's ``mean_return`` and ``success_rate`` (env info
   ``success``: submitted with every field right) over 10 episodes per seed, and training ``wall_s``;
@@ -31,7 +32,7 @@ import numpy as np
 QUICK = os.environ.get("A2PERF_BENCH_QUICK") == "1"
 ENV_ID = "WebNavigation-DifficultyLevel-01-v0"
 SEEDS = (0, 1) if QUICK else (0, 1, 2)
-BUDGET = 1500 if QUICK else 5000
+BUDGETS = (1000,) if QUICK else (2000, 5000)
 EPISODES = 10
 CLASSES = ("dqn", "maskable_dqn")
 
@@ -59,8 +60,8 @@ def _evaluate(env: _Outcomes, policy: Any, seed: int) -> dict:
     return {"mean_return": float(np.mean(returns)), "success_rate": env.successes / env.episodes}
 
 
-def _train(sb3_class: str, seed: int, root: Path) -> tuple[Any, float, float]:
-    """(model, invalid action fraction in training, wall seconds) after ``BUDGET`` steps."""
+def _train(sb3_class: str, seed: int, budget: int, root: Path) -> tuple[Any, float, float]:
+    """(model, invalid action fraction in training, wall seconds) after ``budget`` steps."""
     import torch
     from stable_baselines3.common.callbacks import BaseCallback
 
@@ -92,7 +93,7 @@ def _train(sb3_class: str, seed: int, root: Path) -> tuple[Any, float, float]:
         )
         counter = InvalidCount()
         t0 = time.perf_counter()
-        model.learn(BUDGET, callback=counter)
+        model.learn(budget, callback=counter)
         wall = time.perf_counter() - t0
     finally:
         vec_env.close()
@@ -107,18 +108,18 @@ def main() -> dict:
 
     root = Path(tempfile.mkdtemp(prefix="a2perf-bench-maskable-dqn-"))
     env = _Outcomes(make_env(ENV_ID))
-    figures: dict = {"env_id": ENV_ID, "budget": BUDGET, "seeds": list(SEEDS), "quick": QUICK}
+    figures: dict = {"env_id": ENV_ID, "seeds": list(SEEDS), "quick": QUICK}
     try:
-        for name in CLASSES:
+        for budget, name in [(b, c) for b in BUDGETS for c in CLASSES]:
             per_seed = []
             for seed in SEEDS:
-                model, invalid, wall = _train(name, seed, root)
+                model, invalid, wall = _train(name, seed, budget, root)
                 per_seed.append(
                     {"seed": seed, "invalid_action_fraction": invalid, "wall_s": wall}
                     | _evaluate(env, SB3Policy(model), seed)
                 )
-                print(json.dumps({name: per_seed[-1]}), file=sys.stderr, flush=True)
-            figures[name] = {
+                print(json.dumps({f"{name}_{budget}": per_seed[-1]}), file=sys.stderr, flush=True)
+            figures[f"{name}_{budget}"] = {
                 "per_seed": per_seed,
                 **{
                     key: float(np.mean([s[key] for s in per_seed]))
