@@ -266,9 +266,11 @@ class _StochasticSB3:
     """
 
     def __init__(self, policy: Any) -> None:
+        from a2perf.policies import accepts_action_masks
+
         self.policy = policy
         self.model = policy.model
-        self._masked = type(self.model).__name__ == "MaskablePPO"
+        self._masked = accepts_action_masks(self.model)
 
     def act(self, observation: Any, mask: np.ndarray | None = None) -> Any:
         kwargs = {"action_masks": mask} if self._masked else {}
