@@ -13,6 +13,7 @@ constructor and checked against its signature, so a typo is an error, not a sile
 Schedules are written ``lin_<x>``: linear decay from ``x`` to 0 over training. ``policy`` is an SB3
 name (``MlpPolicy``, ``MultiInputPolicy``) or an a2perf policy of
 :data:`a2perf.baselines.web_policy.POLICIES` (``WebPointerPolicy``, the web default).
+``normalize`` wraps the training envs in SB3's ``VecNormalize`` (see :func:`normalize_kwargs`).
 """
 
 from __future__ import annotations
