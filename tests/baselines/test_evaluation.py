@@ -250,8 +250,9 @@ def test_ppo_on_quadruped_pace_beats_random_over_seeds_and_keeps_tracking(tmp_pa
     """Three seeds x 6k steps of PPO on the procedural pace, trained on nominal 100-step episodes and
     evaluated in test mode (600 steps): the seeds beat the random policy (Welch, p < 0.05), and each
     stays within 5% of its untrained model (which holds the default pose, ~220, while a collapsed policy
-    falls within ~30 steps and scores < 10). Beating the untrained model needs more than a CI budget
-    (see benchmarks/bench_learning.py), so it is not asserted here."""
+    falls within ~30 steps and scores < 10). Beating the untrained model needs more than a CI budget:
+    with the packaged quadruped defaults every seed passes it at ~80k steps, not at 20k (seed 1: 214.7
+    vs 217.7; see benchmarks/bench_learning.py), so it is not asserted here."""
     env_id = "QuadrupedLocomotion-Pace-v0"
     test_env = make_env(env_id, {"mode": "test"})
     trained, untrained = [], []
