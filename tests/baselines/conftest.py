@@ -7,7 +7,11 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 import pytest
+import scipy.stats
 import yaml
+
+from a2perf.measure import roll_out
+from a2perf.policies import RandomPolicy
 
 MASKED_ID = "A2PerfTestMasked-v0"
 
@@ -80,3 +84,19 @@ def write_yaml(tmp_path: Path):
         return path
 
     return write
+
+
+def random_policy_means(env: gym.Env, episodes: int, seeds: range = range(3)) -> list[float]:
+    """Per-seed mean return of the uniform random policy (among ``action_masks()`` where the env has them)."""
+    return [
+        float(
+            np.mean(roll_out(env, RandomPolicy(env.action_space, seed=s), episodes=episodes, seed=s).returns)
+        )
+        for s in seeds
+    ]
+
+
+def assert_welch_greater(trained: list[float], baseline: list[float], alpha: float = 0.05) -> None:
+    """One-sided Welch t-test: the trained per-seed means beat the baseline's (p < ``alpha``)."""
+    test = scipy.stats.ttest_ind(trained, baseline, equal_var=False, alternative="greater")
+    assert test.pvalue < alpha, (trained, baseline)

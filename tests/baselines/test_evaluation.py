@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import scipy.stats
 from stable_baselines3 import PPO
 from typer.testing import CliRunner
 
@@ -16,9 +15,9 @@ from a2perf.baselines.train import TrainConfig, train
 from a2perf.cli import app
 from a2perf.errors import ConfigError, DataNotFoundError
 from a2perf.measure import make_env, roll_out
-from a2perf.policies import RandomPolicy, SB3Policy, load_sb3_policy
+from a2perf.policies import SB3Policy, load_sb3_policy
 from a2perf.results import load_result
-from tests.baselines.conftest import tiny_overrides
+from tests.baselines.conftest import assert_welch_greater, random_policy_means, tiny_overrides
 
 runner = CliRunner()
 
@@ -171,13 +170,8 @@ def test_ppo_learns_cartpole_better_than_random_over_seeds(tmp_path: Path) -> No
         )
         result = load_result(evaluate_run(run, episodes=5, tasks=None, out=None))
         trained.append(result.aggregates.returns.mean)
-    env = make_env("CartPole-v1")
-    random_means = [
-        np.mean(roll_out(env, RandomPolicy(env.action_space, seed=s), episodes=5, seed=s).returns)
-        for s in range(3)
-    ]
-    test = scipy.stats.ttest_ind(trained, random_means, equal_var=False, alternative="greater")
-    assert test.pvalue < 0.01, (trained, random_means)
+    random_means = random_policy_means(make_env("CartPole-v1"), episodes=5)
+    assert_welch_greater(trained, random_means, alpha=0.01)
     assert min(trained) > 2 * max(random_means)
 
 
@@ -218,14 +212,10 @@ def test_maskable_ppo_learns_better_than_random_over_seeds(tmp_path: Path, env_i
             # the untrained model of the same seed (a deterministic policy can beat random by luck)
             untrained = MaskablePPO(_masked_policy(env_id), env, seed=seed, device="cpu")
             assert trained[-1] > np.mean(roll_out(env, SB3Policy(untrained), episodes=5, seed=seed).returns)
-        random_means = [
-            np.mean(roll_out(env, RandomPolicy(env.action_space, seed=s), episodes=10, seed=s).returns)
-            for s in range(3)
-        ]
+        random_means = random_policy_means(env, episodes=10)
     finally:
         env.close()
-    test = scipy.stats.ttest_ind(trained, random_means, equal_var=False, alternative="greater")
-    assert test.pvalue < 0.05, (trained, random_means)
+    assert_welch_greater(trained, random_means)
     assert min(trained) > np.mean(random_means)
 
 
@@ -281,11 +271,7 @@ def test_ppo_on_quadruped_pace_beats_random_over_seeds_and_keeps_tracking(tmp_pa
         )
         untrained.append(roll_out(test_env, SB3Policy(fresh), episodes=1, seed=seed).returns[0])
         assert trained[-1] > 0.95 * untrained[-1], (seed, trained, untrained)
-    random_means = [
-        np.mean(roll_out(test_env, RandomPolicy(test_env.action_space, seed=s), episodes=5, seed=s).returns)
-        for s in range(3)
-    ]
-    test = scipy.stats.ttest_ind(trained, random_means, equal_var=False, alternative="greater")
-    assert test.pvalue < 0.05, (trained, random_means)
+    random_means = random_policy_means(test_env, episodes=5)
+    assert_welch_greater(trained, random_means)
     test_env.close()
     assert min(trained) > 100 * max(random_means)
