@@ -149,16 +149,20 @@ def accepts_action_masks(model: Any) -> bool:
 
 
 class SB3Policy:
-    """A saved stable-baselines3 model, acting deterministically.
+    """A saved stable-baselines3 model, acting deterministically (or sampling: ``deterministic=False``).
 
     Args:
       model: a loaded SB3 ``BaseAlgorithm``.
       name: label for tables (defaults to the algorithm's class name, lower case).
       normalizer: the ``VecNormalize`` the model was trained behind (required for such models: see
         :func:`trained_on_normalized_obs`); observations pass through its ``normalize_obs`` first.
+      deterministic: act with the mode of the policy (evaluation); ``False`` samples actions (the
+        behaviour that generates training data).
     """
 
-    def __init__(self, model: Any, name: str | None = None, normalizer: Any = None) -> None:
+    def __init__(
+        self, model: Any, name: str | None = None, normalizer: Any = None, deterministic: bool = True
+    ) -> None:
         if normalizer is None and trained_on_normalized_obs(model):
             raise ConfigError(
                 f"this {type(model).__name__} model was trained on normalized observations; load it with "
@@ -167,6 +171,7 @@ class SB3Policy:
         self.model = model
         self.name = name or type(model).__name__.lower()
         self.normalizer = normalizer
+        self.deterministic = deterministic
         self._masked = accepts_action_masks(model)
 
     def model_input(self, observation: Any) -> Any:
@@ -176,9 +181,9 @@ class SB3Policy:
     def act(self, observation: Any, mask: np.ndarray | None = None) -> Any:
         observation = self.model_input(observation)
         if self._masked:
-            action, _ = self.model.predict(observation, deterministic=True, action_masks=mask)
+            action, _ = self.model.predict(observation, deterministic=self.deterministic, action_masks=mask)
         else:
-            action, _ = self.model.predict(observation, deterministic=True)
+            action, _ = self.model.predict(observation, deterministic=self.deterministic)
         return action.item() if isinstance(action, np.ndarray) and action.shape == () else action
 
 

@@ -259,23 +259,12 @@ def _datasets_root(config: DatasetConfig) -> None:
         os.environ["MINARI_DATASETS_PATH"] = str(Path(config.root).resolve())
 
 
-class _StochasticSB3:
-    """A loaded SB3 policy sampling its actions (the behaviour that generated its training data).
+def _sampling(policy: Any) -> Any:
+    """The loaded SB3 policy sampling its actions (the behaviour that generated its training data),
+    with the same masks and training normalization as its deterministic self."""
+    from a2perf.policies import SB3Policy
 
-    Observations pass through the policy's training normalization, if any (see ``SB3Policy.model_input``).
-    """
-
-    def __init__(self, policy: Any) -> None:
-        from a2perf.policies import accepts_action_masks
-
-        self.policy = policy
-        self.model = policy.model
-        self._masked = accepts_action_masks(self.model)
-
-    def act(self, observation: Any, mask: np.ndarray | None = None) -> Any:
-        kwargs = {"action_masks": mask} if self._masked else {}
-        action, _ = self.model.predict(self.policy.model_input(observation), deterministic=False, **kwargs)
-        return action.item() if isinstance(action, np.ndarray) and action.shape == () else action
+    return SB3Policy(policy.model, name=policy.name, normalizer=policy.normalizer, deterministic=False)
 
 
 class OraclePolicy:
@@ -482,7 +471,7 @@ def build_datasets(
             picks = [members[i] for i in rng.integers(0, len(members), size=config.checkpoints_per_level)]
             counts = _split(config.episodes, len(picks))
             policies = [
-                (lambda _env, c=c: _StochasticSB3(load_sb3_policy(c.path, algo=c.sb3_class))) for c in picks
+                (lambda _env, c=c: _sampling(load_sb3_policy(c.path, algo=c.sb3_class))) for c in picks
             ]
             keep = [(p, n) for p, n in zip(policies, counts, strict=True) if n > 0]
             _check_energy([*picks, *members])  # before the rollouts, not after them

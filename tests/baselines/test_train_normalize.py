@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from a2perf.baselines.datasets import _StochasticSB3
+from a2perf.baselines.datasets import _sampling
 from a2perf.baselines.evaluation import evaluate_run
 from a2perf.baselines.rundir import load_run
 from a2perf.baselines.train import EVAL_SEED_OFFSET, TrainConfig, train
@@ -106,7 +106,7 @@ def test_stochastic_dataset_policy_feeds_the_model_normalized_obs(normalized_run
     predict = policy.model.predict
     policy.model.predict = lambda o, **kw: (seen.append(o), predict(o, **kw))[1]
     obs = np.array([0.1, -0.5, 0.05, 0.8], dtype=np.float32)
-    _StochasticSB3(policy).act(obs)
+    _sampling(policy).act(obs)
     np.testing.assert_allclose(
         seen[0], _by_hand(obs, normalized_run / "checkpoints/step_000001024.vecnormalize.pkl"), rtol=1e-5
     )
