@@ -34,7 +34,8 @@ class MeasureConfig:
 
     Attributes:
       env_id: any registered gymnasium id (a2perf ids are registered by ``import a2perf``).
-      env_kwargs: kwargs for ``gymnasium.make``.
+      env_kwargs: kwargs for ``gymnasium.make``; the domain's evaluation kwargs fill what is not
+        given (:func:`a2perf.envs.protocol.evaluation_kwargs`: the quadruped runs in test mode).
       seeds: one independent measurement per seed (env reset seed, policy seed).
       episodes: episodes per seed.
       policy: ``"random"`` or the path of a saved stable-baselines3 ``.zip``.
@@ -61,6 +62,10 @@ class MeasureConfig:
     country_iso_code: str = "USA"
 
     def __post_init__(self) -> None:
+        from a2perf.envs.protocol import evaluation_kwargs
+
+        # The domain's evaluation protocol fills kwargs the caller left out (quadruped: test mode).
+        self.env_kwargs = evaluation_kwargs(self.env_id, self.env_kwargs)
         if self.episodes < 1:
             raise ConfigError(f"episodes must be >= 1, got {self.episodes}")
         if not self.seeds:

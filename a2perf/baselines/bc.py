@@ -23,6 +23,7 @@ import gymnasium as gym
 import numpy as np
 
 from a2perf.baselines import rundir
+from a2perf.envs.protocol import evaluation_kwargs
 from a2perf.errors import ConfigError, DataNotFoundError
 
 EVAL_POINTS = 5
@@ -113,7 +114,7 @@ def train_bc(plan: Any, data: BCData, staging: Path, on_progress: Any = None) ->
 
     config = plan.config
     params = plan.params
-    env = make_env(config.env_id, config.env_kwargs)
+    env = make_env(config.env_id, evaluation_kwargs(config.env_id, config.env_kwargs, from_training=True))
     masked = isinstance(env.action_space, gym.spaces.Discrete) and action_mask(env) is not None
     sb3_class = "maskable_ppo" if masked else "ppo"
     policy_name = params.get("policy") or (

@@ -14,6 +14,7 @@ Schedules are written ``lin_<x>``: linear decay from ``x`` to 0 over training. `
 name (``MlpPolicy``, ``MultiInputPolicy``) or an a2perf policy of
 :data:`a2perf.baselines.web_policy.POLICIES` (``WebPointerPolicy``, the web default).
 ``normalize`` wraps the training envs in SB3's ``VecNormalize`` (see :func:`normalize_kwargs`).
+``env_kwargs`` gives the training env's kwargs; ``--env-kwargs`` wins key by key.
 """
 
 from __future__ import annotations
@@ -31,7 +32,16 @@ from a2perf.errors import ConfigError, DataNotFoundError
 ALGOS = ("ppo", "sac", "dqn", "maskable_ppo", "bc")
 """Algorithms `a2perf train` knows."""
 
-RUN_KEYS = ("n_timesteps", "n_envs", "policy", "eval_freq", "n_eval_episodes", "checkpoint_freq", "normalize")
+RUN_KEYS = (
+    "n_timesteps",
+    "n_envs",
+    "policy",
+    "eval_freq",
+    "n_eval_episodes",
+    "checkpoint_freq",
+    "normalize",
+    "env_kwargs",
+)
 """Keys read by a2perf itself; the rest go to the SB3 constructor."""
 
 BC_KEYS = (
@@ -42,6 +52,7 @@ BC_KEYS = (
     "n_eval_episodes",
     "dataset",
     "policy",
+    "env_kwargs",
 )
 """Every key behaviour cloning understands."""
 
@@ -126,6 +137,14 @@ def normalize_kwargs(params: dict[str, Any], source: str) -> dict[str, Any] | No
     if "gamma" in params and "gamma" not in kwargs:
         kwargs["gamma"] = params["gamma"]
     return kwargs
+
+
+def env_kwargs_of(params: dict[str, Any], source: str) -> dict[str, Any]:
+    """The ``env_kwargs`` key (RL Zoo semantics): kwargs of the training env, under ``--env-kwargs``."""
+    value = params.get("env_kwargs") or {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: env_kwargs must be a mapping like {{mode: test}}, got {value!r}")
+    return {str(k): v for k, v in value.items()}
 
 
 def check_bc_keys(params: dict[str, Any], source: str) -> None:

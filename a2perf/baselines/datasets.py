@@ -54,6 +54,7 @@ import numpy as np
 
 from a2perf.baselines import rundir
 from a2perf.baselines.tasks import env_domain, task_of
+from a2perf.envs.protocol import evaluation_kwargs
 from a2perf.errors import ConfigError, DataNotFoundError, SchemaError
 from a2perf.results.io import atomic_write_text
 from a2perf.results.schema import DataCost
@@ -69,7 +70,9 @@ class DatasetConfig:
 
     Attributes:
       runs: training run folders whose checkpoints are the source policies.
-      env_id: env to collect on; env_kwargs: its kwargs.
+      env_id: env to collect on; env_kwargs: its kwargs as the runs trained with it. Checkpoints are
+        scored and rolled out under the domain's evaluation protocol (the quadruped in test mode;
+        :func:`a2perf.envs.protocol.evaluation_kwargs`).
       levels: subset of :data:`LEVELS` (plus ``"oracle"`` via ``oracle``).
       episodes: episodes per dataset.
       eval_episodes: episodes to score each checkpoint.
@@ -207,7 +210,7 @@ def _score_checkpoints(
     from a2perf.policies import load_sb3_policy
 
     scored = []
-    env = make_env(config.env_id, config.env_kwargs)
+    env = make_env(config.env_id, evaluation_kwargs(config.env_id, config.env_kwargs, from_training=True))
     try:
         for run in config.runs:
             info = rundir.load_run(run)
@@ -393,7 +396,7 @@ def _collect(
             f"Minari dataset {dataset_id} already exists; delete it with `minari delete {dataset_id}`"
         )
     with _staging(root) as stage:
-        env = make_env(config.env_id, config.env_kwargs)
+        env = make_env(config.env_id, evaluation_kwargs(config.env_id, config.env_kwargs, from_training=True))
         try:
             collector = _data_collector(env)
         except BaseException:

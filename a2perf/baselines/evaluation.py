@@ -1,6 +1,8 @@
 """`a2perf evaluate --run DIR`: measure a trained run and write its result file.
 
-For the run's final policy (``model.zip``): ``episodes`` fixed-policy rollouts inside the system
+For the run's final policy (``model.zip``), in the env of the domain's evaluation protocol
+(:func:`run_evaluation_kwargs`; the quadruped in test mode whatever regime it trained in):
+``episodes`` fixed-policy rollouts inside the system
 monitor (returns, rollout reliability, RAM, phase ``"inference"``), latency percentiles on the
 rollout observations (:func:`a2perf.measure.measure_seed`), and ``episodes`` rollouts on every
 generalization task of the domain. The training run's system usage (phase ``"train"``), learning
@@ -39,8 +41,9 @@ def _generalization_returns(
     from a2perf.measure import load_policy, make_env, roll_out
 
     scores = []
+    run_task = (info.env_id, run_evaluation_kwargs(info))
     for task in tasks:
-        if task.env_id == info.env_id and task.env_kwargs == info.env_kwargs:
+        if (task.env_id, task.env_kwargs) == run_task:
             returns = inference.episode_returns  # the inference rollouts are this task's rollouts
         else:
             env = make_env(task.env_id, task.env_kwargs)
@@ -69,11 +72,19 @@ def _same_spaces(env, model) -> bool:
     return env.observation_space == model.observation_space and env.action_space == model.action_space
 
 
+def run_evaluation_kwargs(info: rundir.RunInfo) -> dict:
+    """The env kwargs a run's policy is evaluated with: its training kwargs minus the training regime,
+    plus the domain's evaluation protocol (quadruped: test mode; see :mod:`a2perf.envs.protocol`)."""
+    from a2perf.envs.protocol import evaluation_kwargs
+
+    return evaluation_kwargs(info.env_id, info.env_kwargs, from_training=True)
+
+
 def compatible_tasks(info: rundir.RunInfo, tasks: list[Task]) -> tuple[list[Task], list[Task]]:
     """Split tasks into those whose spaces match the run's env and those a policy cannot act in."""
     from a2perf.measure import make_env
 
-    reference = make_env(info.env_id, info.env_kwargs)
+    reference = make_env(info.env_id, run_evaluation_kwargs(info))
     try:
         spaces = (reference.observation_space, reference.action_space)
     finally:
@@ -128,11 +139,12 @@ def evaluate_run(run_dir: Path, *, episodes: int, tasks: list[str] | None, out: 
     model = run_dir / rundir.MODEL_FILE
     if not model.is_file():
         raise DataNotFoundError(f"{run_dir}: run has no {rundir.MODEL_FILE}; re-run `a2perf train`")
-    task_list = select_tasks(info.env_id, info.env_kwargs, tasks)
+    eval_kwargs = run_evaluation_kwargs(info)
+    task_list = select_tasks(info.env_id, eval_kwargs, tasks)
     if tasks is None:  # the domain's default list: keep the tasks this policy can act in, say which were left
         task_list, dropped = compatible_tasks(info, task_list)
-        if not any(t.env_id == info.env_id and t.env_kwargs == info.env_kwargs for t in task_list):
-            task_list.insert(0, Task(info.task, info.env_id, dict(info.env_kwargs)))  # the training task
+        if not any(t.env_id == info.env_id and t.env_kwargs == eval_kwargs for t in task_list):
+            task_list.insert(0, Task(info.task, info.env_id, dict(eval_kwargs)))  # the training task
         if dropped:
             warnings.warn(
                 f"generalization skips {len(dropped)} task(s) with other observation/action spaces than "
@@ -142,7 +154,7 @@ def evaluate_run(run_dir: Path, *, episodes: int, tasks: list[str] | None, out: 
     started = datetime.now(UTC)
     config = MeasureConfig(
         env_id=info.env_id,
-        env_kwargs=info.env_kwargs,
+        env_kwargs=eval_kwargs,
         seeds=[info.seed],
         episodes=episodes,
         policy=str(model),
@@ -164,7 +176,7 @@ def evaluate_run(run_dir: Path, *, episodes: int, tasks: list[str] | None, out: 
     )
     manifest = build_manifest(
         env_id=info.env_id,
-        env_kwargs=info.env_kwargs,
+        env_kwargs=eval_kwargs,
         seeds=[info.seed],
         started_at=started,
         finished_at=datetime.now(UTC),

@@ -112,15 +112,27 @@ def task_of(env_id: str, env_kwargs: dict[str, Any] | None = None) -> str:
     """Task label of an env: the matching entry of the domain's list, else the env id.
 
     Kwargs are compared with the env's defaults filled in, so ``num_websites=1`` written out or
-    left to its default name the same task; :data:`RUN_ONLY_KWARGS` (e.g. the web env's
-    ``backend``) are ignored.
+    left to its default name the same task. :data:`RUN_ONLY_KWARGS` (e.g. the web env's
+    ``backend``) and the domain's training-only kwargs (the quadruped's ``mode``,
+    ``episode_steps``, ...; see :mod:`a2perf.envs.protocol`) are ignored on both sides.
     """
-    kwargs = {k: v for k, v in (env_kwargs or {}).items() if k not in RUN_ONLY_KWARGS}
-    tasks = [t for t in domain_tasks(env_id, kwargs) if t.env_id == env_id]
+    from a2perf.envs.protocol import training_only_kwargs
+
+    ignored = RUN_ONLY_KWARGS | training_only_kwargs(env_id)
+
+    def task_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in kw.items() if k not in ignored}
+
+    kwargs = task_kwargs(env_kwargs or {})
+    tasks = [
+        Task(t.name, t.env_id, task_kwargs(t.env_kwargs))
+        for t in domain_tasks(env_id, kwargs)
+        if t.env_id == env_id
+    ]
     for task in tasks:
         if task.env_kwargs == kwargs:
             return task.name
-    defaults = {k: v for k, v in _constructor_defaults(env_id).items() if k not in RUN_ONLY_KWARGS}
+    defaults = task_kwargs(_constructor_defaults(env_id))
     for task in tasks:
         keys = task.env_kwargs.keys() | kwargs.keys()
         if all({**defaults, **task.env_kwargs}.get(k) == {**defaults, **kwargs}.get(k) for k in keys):
@@ -148,7 +160,9 @@ def select_tasks(env_id: str, env_kwargs: dict[str, Any] | None, names: list[str
         elif name in by_name:
             chosen.append(by_name[name])
         elif "-v" in name:  # any other env id is allowed as an extra task
-            chosen.append(Task(name, name, {}))
+            from a2perf.envs.protocol import evaluation_kwargs
+
+            chosen.append(Task(name, name, evaluation_kwargs(name, {})))
         else:
             raise ConfigError(
                 f"unknown task {name!r} for {env_id}; choose from {', '.join(t.name for t in tasks)} or give an env id"

@@ -2,7 +2,8 @@
 
 The whole run is inside a :class:`~a2perf.metrics.SystemMonitor` (energy, RAM, CPU, wall time).
 Every ``eval_freq`` env steps the current policy is rolled out deterministically for
-``n_eval_episodes`` episodes (same eval seed each time) and the mean return is appended to the
+``n_eval_episodes`` episodes (same eval seed each time, in the env of the domain's evaluation
+protocol: the quadruped in test mode, see :mod:`a2perf.envs.protocol`) and the mean return is appended to the
 learning curve, the input of the training-reliability metrics. Every ``checkpoint_freq`` steps
 (and at the end) the policy is saved with the energy measured so far, the input of data cost.
 Every input is checked before anything is written (see :mod:`a2perf.baselines.rundir`).
@@ -17,6 +18,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +32,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from a2perf.baselines import config as cfg
 from a2perf.baselines import rundir
 from a2perf.baselines.tasks import env_domain, task_of
+from a2perf.envs.protocol import evaluation_kwargs
 from a2perf.errors import ConfigError
 from a2perf.policies import (
     NORMALIZED_ATTR,
@@ -177,6 +180,9 @@ def plan(config: TrainConfig) -> _Plan:
     user = cfg.load_user_config(config.config_file) if config.config_file else {}
     domain = env_domain(config.env_id)
     params = cfg.resolve(config.algo, config.env_id, domain, {**user, **config.overrides})
+    config = dataclasses.replace(
+        config, env_kwargs={**cfg.env_kwargs_of(params, _source(config)), **config.env_kwargs}
+    )
     env = make_env(config.env_id, config.env_kwargs)
     try:
         sb3_class = sb3_name(config.algo, env)
@@ -325,7 +331,9 @@ def _train_rl(p: _Plan, staging: Path, monitor: Any, on_progress: ProgressCallba
         from stable_baselines3.common.vec_env import VecNormalize
 
         vec_env = normalizer = VecNormalize(vec_env, **norm_kwargs)
-    eval_env = make_env(config.env_id, config.env_kwargs)
+    eval_env = make_env(
+        config.env_id, evaluation_kwargs(config.env_id, config.env_kwargs, from_training=True)
+    )
     try:
         policy = _policy(keys["policy"], config.algo, _source(config))
         model = algo_class(policy, vec_env, seed=config.seed, device="cpu", verbose=0, **kwargs)
@@ -385,6 +393,7 @@ def train(config: TrainConfig, on_progress: ProgressCallback | None = None) -> P
 
     rundir.check_new_run_dir(config.out)
     p = plan(config)
+    config = p.config  # with the config's env_kwargs filled in
     bc_data = None
     if config.algo == "bc":
         from a2perf.baselines import bc

@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from a2perf.baselines.tasks import Task
+from a2perf.envs.protocol import evaluation_kwargs
 from a2perf.errors import A2PerfError, ConfigError, DataNotFoundError
 from a2perf.metrics.monitor import SystemMonitor
 from a2perf.results.io import save_result
@@ -465,6 +466,9 @@ def run_evaluation(
 
     submission_dir = Path(submission_dir).resolve()
     task_label = task_of(env_id, env_kwargs or {})  # fails before anything runs
+    # Inference follows the domain's evaluation protocol (the quadruped in test mode), whatever the
+    # training env was; the train phase gets the task's own kwargs.
+    eval_kwargs = evaluation_kwargs(env_id, env_kwargs, from_training=True)
     runs_dir = Path(config.runs_dir or submission_dir / "a2perf-runs" / env_id).resolve()
     started = datetime.now(UTC)
     per_seed: list[SeedResult] = []
@@ -477,6 +481,7 @@ def run_evaluation(
             "submission_dir": str(submission_dir),
             "env_id": env_id,
             "env_kwargs": env_kwargs or {},
+            "eval_env_kwargs": eval_kwargs,
             "seed": seed,
             "root_dir": str(root_dir),
             "episodes": episodes,
@@ -531,7 +536,7 @@ def run_evaluation(
     modes = sorted({s.energy_mode for seed in per_seed for s in seed.system.values()})
     manifest = build_manifest(
         env_id=env_id,
-        env_kwargs=env_kwargs or {},
+        env_kwargs=eval_kwargs,
         seeds=list(config.seeds),
         started_at=started,
         finished_at=finished,
@@ -612,7 +617,11 @@ def evaluate_submission(
         raise ConfigError(
             f"{env_id} is in domain {domain!r} but submission.yaml lists domains {meta.domains}; add {domain!r}"
         )
-    task_list = select_tasks(env_id, {}, list(tasks) if tasks else None) if "generalization" in phases else []
+    task_list = (
+        select_tasks(env_id, evaluation_kwargs(env_id, {}), list(tasks) if tasks else None)
+        if "generalization" in phases
+        else []
+    )
     data_cost = dataset_data_cost(meta.datasets) if meta.datasets else None
     make_env(env_id).close()  # an unknown id fails here, before anything runs
     for task in task_list:

@@ -273,7 +273,7 @@ def run_inference(request: dict[str, Any], channel: Channel) -> dict[str, Any]:
         module,
         request,
         request["env_id"],
-        request["env_kwargs"],
+        request["eval_env_kwargs"],
         keep=request["latency_calls"],
         label="inference",
     )

@@ -275,3 +275,31 @@ def test_ppo_on_quadruped_pace_beats_random_over_seeds_and_keeps_tracking(tmp_pa
     assert_welch_greater(trained, random_means)
     test_env.close()
     assert min(trained) > 100 * max(random_means)
+
+
+def test_a_quadruped_run_trains_on_its_config_env_and_is_evaluated_in_test_mode(tmp_path: Path) -> None:
+    """The packaged config trains on nominal 100-step episodes; the learning curve, `a2perf evaluate`
+    and generalization all roll out A2Perf's 600-step test mode (train mode would give 20-step
+    curriculum episodes, the training env 100-step ones; both cap the return at their length)."""
+    run = train(
+        TrainConfig(
+            env_id="QuadrupedLocomotion-Pace-v0",
+            algo="ppo",
+            out=tmp_path / "run",
+            seed=0,
+            timesteps=64,
+            overrides={"n_envs": 1, "n_steps": 64, "batch_size": 64, "n_epochs": 1, "n_eval_episodes": 1},
+            measure_energy=False,
+        )
+    )
+    info = load_run(run)
+    assert info.env_kwargs == {"mode": "test", "episode_steps": 100}  # ppo.yaml's quadruped env_kwargs
+    assert info.task == "pace"
+    assert info.learning_curve.returns[-1] > 100  # > any 100-step episode: the eval ran 600 steps
+
+    result = load_result(evaluate_run(run, episodes=1, tasks=["pace", "trot"], out=None))
+    assert result.manifest.env_kwargs == {"mode": "test"}
+    assert result.per_seed[0].episode_lengths == [600]
+    scores = {t.task: t for t in result.aggregates.generalization.tasks}
+    assert scores["trot"].env_kwargs == {"mode": "test"}
+    assert scores["pace"].per_seed_mean_returns == [pytest.approx(result.per_seed[0].episode_returns[0])]

@@ -8,9 +8,15 @@ from a2perf.downloads import domain_cache_dir
 
 _DOG = ("pace", "trot", "spin")
 
+EVALUATION_KWARGS = {"mode": "test"}
+"""A2Perf evaluates the quadruped in test mode: fixed 600-step episodes, nominal dynamics."""
+
+TRAINING_ONLY_KWARGS = frozenset({"mode", "enable_randomizer", "num_parallel_envs", "episode_steps"})
+"""Kwargs of the training regime (curriculum, randomisation, episode length), not of the task."""
+
 
 def generalization_tasks(source: str = "auto") -> list[dict[str, Any]]:
-    """A2Perf's task list (pace, trot, spin) as env ids.
+    """A2Perf's task list (pace, trot, spin) as env ids, each in test mode (:data:`EVALUATION_KWARGS`).
 
     Args:
       source: ``"dog"`` (A2Perf's mocap clips, need ``a2perf data download quadruped``), ``"procedural"``
@@ -32,11 +38,16 @@ def generalization_tasks(source: str = "auto") -> list[dict[str, Any]]:
                 "name": f"dog_{n}",
                 "task": f"dog_{n}",
                 "env_id": f"QuadrupedLocomotion-Dog{n.capitalize()}-v0",
-                "kwargs": {},
+                "kwargs": dict(EVALUATION_KWARGS),
             }
             for n in _DOG
         ]
     return [
-        {"name": n, "task": n, "env_id": f"QuadrupedLocomotion-{n.capitalize()}-v0", "kwargs": {}}
+        {
+            "name": n,
+            "task": n,
+            "env_id": f"QuadrupedLocomotion-{n.capitalize()}-v0",
+            "kwargs": dict(EVALUATION_KWARGS),
+        }
         for n in _DOG
     ]
