@@ -234,6 +234,10 @@ def evaluate(
         int, typer.Option(min=1, help="with --submission: timed infer_once calls per seed")
     ] = 1000,
     energy: Annotated[bool, typer.Option(help="measure energy with codecarbon's offline tracker")] = True,
+    runs_dir: Annotated[
+        Path | None,
+        typer.Option(help="with --submission: where train writes (default: <submission>/a2perf-runs/<env>)"),
+    ] = None,
 ) -> None:
     """Evaluate a trained run (--run) or a submission (--submission --env) and write a result file."""
     from a2perf.results import load_result
@@ -257,6 +261,7 @@ def evaluate(
                 memory_limit_mb=memory_limit,
                 latency_calls=latency_calls,
                 measure_energy=energy,
+                runs_dir=runs_dir,
             )
             with err_console.status("evaluating submission") as status:
                 path = evaluate_submission(

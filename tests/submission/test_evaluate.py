@@ -218,3 +218,19 @@ def test_cli_invalid_submission_exit_2_nothing_written(make_submission, tmp_path
     assert "invalid submission:" in result.output and "submission.yaml" in result.output
     assert out.read_text() == "previous"
     assert not (sub / "a2perf-runs").exists()
+
+
+def test_cli_runs_dir_keeps_the_submission_folder_clean(make_submission, tmp_path):
+    from typer.testing import CliRunner
+
+    from a2perf.cli import app
+
+    sub = make_submission()
+    runs = tmp_path / "runs"
+    args = ["evaluate", "--submission", str(sub), "--env", "CartPole-v1", "--phases", "train,inference"]
+    args += ["--episodes", "2", "--latency-calls", "20", "--no-energy", "--runs-dir", str(runs)]
+    args += ["--out", str(tmp_path / "result.json")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (runs / "seed_0" / "weights.txt").is_file()
+    assert not (sub / "a2perf-runs").exists()
