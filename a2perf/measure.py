@@ -111,12 +111,9 @@ def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, **extra: Any
 
 def env_domain(env_id: str) -> str:
     """The a2perf domain of ``env_id`` or ``"other"`` for plain gymnasium envs."""
-    from a2perf.envs import all_env_infos
+    from a2perf.envs.registry import env_domain as domain_of
 
-    for info in all_env_infos():
-        if info.id == env_id:
-            return info.domain
-    return "other"
+    return domain_of(env_id)
 
 
 def load_policy(spec: str, env: gym.Env, seed: int, algo: str | None = None) -> Policy:

@@ -19,17 +19,10 @@ from types import ModuleType
 from typing import Any
 
 
-def _domain_of(env_id: str) -> str:
-    from a2perf.envs.registry import all_env_infos
-
-    for info in all_env_infos():
-        if info.id == env_id:
-            return info.domain
-    return "other"
-
-
 def _tasks_module(env_id: str) -> ModuleType | None:
-    domain = _domain_of(env_id)
+    from a2perf.envs.registry import env_domain
+
+    domain = env_domain(env_id)
     if domain == "other":
         return None
     try:

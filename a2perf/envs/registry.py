@@ -42,6 +42,14 @@ def all_env_infos() -> list[EnvInfo]:
     return [*chip_envs, *web_envs, *quadruped_envs]
 
 
+def env_domain(env_id: str) -> str:
+    """The a2perf domain of ``env_id`` or ``"other"`` for plain gymnasium envs."""
+    for info in all_env_infos():
+        if info.id == env_id:
+            return info.domain
+    return "other"
+
+
 def register_envs() -> None:
     """Register every a2perf id with gymnasium (idempotent)."""
     for info in all_env_infos():
