@@ -8,10 +8,14 @@ STAMP := $(VENV)/.a2perf-installed
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py a2perf/envs/quadruped/_pdloop.c
 	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
 	  echo "installing chromium + chromium-driver (apt)"; \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+	fi
+	@if ! command -v cc >/dev/null 2>&1 || ! $(PYTHON) -c "import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))"; then \
+	  echo "installing gcc + the Python headers (apt) for the compiled quadruped motor loop"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y gcc python3-dev; \
 	fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet torch==2.13.0

@@ -2,15 +2,18 @@
 
 Figures (JSON):
 - ``single``: one ``QuadrupedLocomotion-Trot-v0`` env (test mode) through ``gymnasium.make``, replaying
-  a reference-tracking policy's actions. ``env_steps_per_s`` (wall and CPU); the same replay with
-  ``stepSimulation`` stubbed out gives the CPU of everything but physics, so ``overhead`` =
-  non-physics CPU / physics CPU (target <= 0.10; the original spends ~0.7, i.e. 40% of its step outside
-  physics, at ~140 steps/s). Cross-checks: ``overhead_wall_instrumented`` times the 33 real
-  ``stepSimulation`` calls inside each step; ``overhead_vs_bare`` compares with 33 bare
-  ``stepSimulation`` calls on the same robot restored to states recorded during the run.
-  ``api_floor_cpu_ms_per_step`` times only the two pybullet calls the 1 kHz PD cannot do without
-  (one ``getJointStates`` and one ``setJointMotorControlArray`` per substep, 33 per step) on the same
-  robot; ``api_floor_overhead`` = that / physics CPU: the overhead left if all Python work were free.
+  a reference-tracking policy's actions, with the default 1 kHz loop (``pd_loop``: "compiled" when the
+  extension is built). ``env_steps_per_s`` (wall) and ``env_cpu_ms_per_step``.
+  The baseline, measured in the same pass: ``physics_cpu_ms_per_step``, the bare physics of the same
+  motion: after every timed env step, from the state before it, 33 ``stepSimulation`` calls under the
+  torques the env applied in that step (replayed by the compiled plugin, whose own callback time is
+  subtracted). Step-by-step interleaving keeps the machine's speed drift out of the ratio.
+  ``overhead`` = env CPU / physics CPU - 1: everything outside physics (target <= 0.10; the original
+  spends ~0.7, 40% of its step, outside physics at ~140 steps/s).
+  ``compiled_loop_ms_per_step`` is the share of the compiled PD loop (its callbacks, timed inside C).
+  Cross-checks: ``python_loop`` is the same replay with the pure-Python loop (the fallback; identical
+  trajectories); ``overhead_vs_unactuated_bare`` compares with 33 bare calls on the same states with
+  no torques (the robot goes limp: other contacts, so a rougher baseline).
 - ``vector``: ``AsyncVectorEnv`` with 1 and 2 worker processes, total env steps per wall second;
   target ``speedup`` >= 1.8 on 2 free cores; ``speedup_vs_plain_env`` divides by the plain
   in-process env of ``single`` instead (no IPC in the baseline). ``speedup_if_cores_free`` = 2 x (steps per worker-CPU
@@ -48,20 +51,6 @@ def tracking_action(obs: np.ndarray) -> np.ndarray:
     return (DIRECTION * (obs[..., 91:103] - OFFSET) - M0).astype(np.float32)
 
 
-class _NoPhysics:
-    """pybullet module stand-in whose stepSimulation does nothing: measures everything but physics."""
-
-    def __init__(self, module):
-        self._module = module
-
-    def __getattr__(self, name):
-        return getattr(self._module, name)
-
-    @staticmethod
-    def stepSimulation(physicsClientId: int = 0) -> None:
-        return None
-
-
 def _run(env, actions: list[np.ndarray], seed: int) -> tuple[float, float]:
     """(wall s, CPU s) per env.step over a fixed action sequence (resets excluded)."""
     env.reset(seed=seed)
@@ -76,102 +65,134 @@ def _run(env, actions: list[np.ndarray], seed: int) -> tuple[float, float]:
     return wall / len(actions), cpu / len(actions)
 
 
-def _api_floor(sim, steps: int = 200) -> float:
-    """CPU s per env step of 33 x (getJointStates + setJointMotorControlArray), no physics, no Python math."""
+def _make(pd_loop: str | None = None):
+    import gymnasium as gym
+
+    import a2perf  # noqa: F401
+    from a2perf.envs.quadruped.sim import PD_LOOP_ENV
+
+    old = os.environ.get(PD_LOOP_ENV)
+    if pd_loop is not None:
+        os.environ[PD_LOOP_ENV] = pd_loop
+    try:
+        return gym.make(ENV_ID, mode="test")
+    finally:
+        if pd_loop is not None:
+            if old is None:
+                os.environ.pop(PD_LOOP_ENV)
+            else:
+                os.environ[PD_LOOP_ENV] = old
+
+
+def _record(env, sim, seed: int) -> tuple[list[np.ndarray], list[tuple[int, np.ndarray]]]:
+    """Tracking-policy actions of one run, and every step's saved start state with the torques it got."""
     import pybullet
 
-    cid, rid, jids = sim.client, sim.robot, sim._joint_ids
-    forces = [0.0] * len(jids)
-    c0 = time.thread_time()
-    for _ in range(steps * 33):
-        pybullet.setJointMotorControlArray(
-            rid, jids, pybullet.TORQUE_CONTROL, forces=forces, physicsClientId=cid
-        )
-        pybullet.getJointStates(rid, jids, physicsClientId=cid)
-    return (time.thread_time() - c0) / steps
+    obs, _ = env.reset(seed=seed)
+    actions, records = [], []
+    for i in range(STEPS):
+        actions.append(tracking_action(obs))
+        state = pybullet.saveState(physicsClientId=sim.client)
+        obs, _, terminated, truncated, _ = env.step(actions[-1])
+        records.append((state, sim.torques.copy()))
+        if terminated or truncated:
+            obs, _ = env.reset(seed=seed + i + 1)
+    return actions, records
+
+
+def _interleaved(env, sim, actions: list[np.ndarray], records, seed: int) -> dict[str, float]:
+    """CPU s per env step of the env and of bare physics, measured step by step in one pass.
+
+    After each timed ``env.step`` the physics is put back to the state before it and the step's
+    torques are replayed (timed, the replay callbacks subtracted), then the env continues from its
+    own post-step state. Interleaving step by step keeps the machine's speed drift out of the ratio.
+    """
+    import pybullet
+
+    cid = sim.client
+    env.reset(seed=seed)
+    out = {"env": 0.0, "physics": 0.0, "replay_callbacks": 0.0, "unactuated": 0.0}
+    sim.time_loop(True)
+    for i, (a, (before, torques)) in enumerate(zip(actions, records, strict=True)):
+        c0 = time.thread_time()
+        _, _, terminated, truncated, _ = env.step(a)
+        out["env"] += time.thread_time() - c0
+        after = pybullet.saveState(physicsClientId=cid)
+        pybullet.restoreState(before, physicsClientId=cid)
+        l0, c0 = sim.loop_time, time.thread_time()
+        sim.step_torques(torques)
+        bare = time.thread_time() - c0
+        callbacks = sim.loop_time - l0
+        out["physics"] += bare - callbacks
+        out["replay_callbacks"] += callbacks
+        pybullet.restoreState(before, physicsClientId=cid)
+        c0 = time.thread_time()
+        for _ in range(33):
+            pybullet.stepSimulation(physicsClientId=cid)
+        out["unactuated"] += time.thread_time() - c0
+        pybullet.restoreState(after, physicsClientId=cid)
+        pybullet.removeState(after, physicsClientId=cid)
+        if terminated or truncated:
+            env.reset(seed=seed + i + 1)
+    sim.time_loop(False)
+    for state, _ in records:
+        pybullet.removeState(state, physicsClientId=cid)
+    return {k: v / len(actions) for k, v in out.items()}
 
 
 def _single() -> dict:
-    import gymnasium as gym
-    import pybullet
-
-    import a2perf  # noqa: F401
-
-    env = gym.make(ENV_ID, mode="test")
+    env = _make()
     sim = env.unwrapped._core.sim
-    real_pb = sim._pb
-    walls, cpus, stub_cpus, phys_walls, timed_walls, bare, floors = [], [], [], [], [], [], []
+    py_env = _make("python")
+    walls, cpus, py_cpus, loops, physics, replay_cb, unactuated, overhead = [], [], [], [], [], [], [], []
     for rep in range(REPEATS):
-        # record the tracking policy's actions once, then replay them: with physics, and without
-        obs, _ = env.reset(seed=rep)
-        actions, states = [], []
-        for i in range(STEPS):
-            actions.append(tracking_action(obs))
-            obs, _, terminated, truncated, _ = env.step(actions[-1])
-            if i % 20 == 0:
-                states.append(pybullet.saveState(physicsClientId=sim.client))
-            if terminated or truncated:
-                obs, _ = env.reset(seed=rep + i + 1)
-        wall, cpu = _run(env, actions, rep)
-        # the same replay with each stepSimulation timed (instrumented, so a separate run)
-        sim.clock = time.perf_counter
-        phys0 = sim.physics_time
-        wall_timed, _ = _run(env, actions, rep)
-        phys_walls.append((sim.physics_time - phys0) / STEPS)
-        timed_walls.append(wall_timed)
-        sim.clock = None
-        sim._pb = _NoPhysics(real_pb)
-        try:
-            _, stub_cpu = _run(env, actions, rep)
-        finally:
-            sim._pb = real_pb
+        actions, records = _record(env, sim, rep)
+        wall, _ = _run(env, actions, rep)
+        _, py_cpu = _run(py_env, actions, rep)
+        # the compiled loop's share: the same replay with its callbacks timed (a separate run)
+        sim.time_loop(True)
+        l0 = sim.loop_time
+        _run(env, actions, rep)
+        loops.append((sim.loop_time - l0) / len(actions))
+        sim.time_loop(False)
+        m = _interleaved(env, sim, actions, records, rep)
         walls.append(wall)
-        cpus.append(cpu)
-        stub_cpus.append(stub_cpu)
-        # bare physics on the same robot: restore recorded states, 33 stepSimulation calls each
-        c_bare = 0.0
-        for s in states:
-            pybullet.restoreState(s, physicsClientId=sim.client)
-            c0 = time.thread_time()
-            for _ in range(33):
-                pybullet.stepSimulation(physicsClientId=sim.client)
-            c_bare += time.thread_time() - c0
-            pybullet.removeState(s, physicsClientId=sim.client)
-        bare.append(c_bare / len(states))
-        floors.append(_api_floor(sim))
+        cpus.append(m["env"])
+        py_cpus.append(py_cpu)
+        physics.append(m["physics"])
+        replay_cb.append(m["replay_callbacks"])
+        unactuated.append(m["unactuated"])
+        overhead.append(m["env"] / m["physics"] - 1.0)
+    pd_loop = sim.pd_loop
     env.close()
-    step_wall = statistics.median(walls)
-    step_cpu = statistics.median(cpus)
-    stub = statistics.median(stub_cpus)
-    bare_cpu = statistics.median(bare)
-    overhead = [s / (c - s) for c, s in zip(cpus, stub_cpus, strict=True)]
-    overhead_wall = [(w - p) / p for w, p in zip(timed_walls, phys_walls, strict=True)]
+    py_env.close()
+    med = statistics.median
+    py_overhead = [c / p - 1.0 for c, p in zip(py_cpus, physics, strict=True)]
     return {
         "env_id": ENV_ID,
+        "pd_loop": pd_loop,
         "steps_per_repeat": STEPS,
         "repeats": REPEATS,
-        "env_steps_per_s": round(1.0 / step_wall, 1),
-        "env_steps_per_s_cpu": round(1.0 / step_cpu, 1),
-        "env_cpu_ms_per_step": round(step_cpu * 1e3, 3),
-        "non_physics_cpu_ms_per_step": round(stub * 1e3, 3),
-        "physics_cpu_ms_per_step": round((step_cpu - stub) * 1e3, 3),
-        "overhead": round(statistics.median(overhead), 4),
-        "overhead_wall_instrumented": round(statistics.median(overhead_wall), 4),
-        "bare_physics_cpu_ms_per_step": round(bare_cpu * 1e3, 3),
-        "bare_physics_steps_per_s_cpu": round(1.0 / bare_cpu, 1),
-        "overhead_vs_bare": round((step_cpu - bare_cpu) / bare_cpu, 4),
-        "api_floor_cpu_ms_per_step": round(statistics.median(floors) * 1e3, 3),
-        "api_floor_overhead": round(statistics.median(floors) / (step_cpu - stub), 4),
+        "env_steps_per_s": round(1.0 / med(walls), 1),
+        "env_cpu_ms_per_step": round(med(cpus) * 1e3, 3),
+        "physics_cpu_ms_per_step": round(med(physics) * 1e3, 3),
+        "overhead": round(med(overhead), 4),
+        "overhead_per_repeat": [round(x, 4) for x in overhead],
+        "compiled_loop_ms_per_step": round(med(loops) * 1e3, 4) if pd_loop == "compiled" else None,
+        "replay_torque_command_ms_per_step": round(med(replay_cb) * 1e3, 4),
+        "python_loop": {
+            "env_cpu_ms_per_step": round(med(py_cpus) * 1e3, 3),
+            "overhead": round(med(py_overhead), 4),
+            "compiled_speedup_cpu": round(med(py_cpus) / med(cpus), 3),
+        },
+        "unactuated_bare_cpu_ms_per_step": round(med(unactuated) * 1e3, 3),
+        "overhead_vs_unactuated_bare": round(med(cpus) / med(unactuated) - 1.0, 4),
         "target_overhead": 0.10,
     }
 
 
 def _make_env():
-    import gymnasium as gym
-
-    import a2perf  # noqa: F401
-
-    return gym.make(ENV_ID, mode="test")
+    return _make()
 
 
 def _vector(num_workers: int) -> tuple[float, float, list[float]]:
@@ -179,7 +200,8 @@ def _vector(num_workers: int) -> tuple[float, float, list[float]]:
     import gymnasium as gym
     import psutil
 
-    envs = gym.vector.AsyncVectorEnv([_make_env] * num_workers)
+    # spawn: a forked worker would count the parent's resident pages in its RSS
+    envs = gym.vector.AsyncVectorEnv([_make_env] * num_workers, context="spawn")
     try:
         workers = [p for p in psutil.Process().children() if p.is_running()]
         obs, _ = envs.reset(seed=list(range(num_workers)))

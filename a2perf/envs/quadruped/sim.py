@@ -3,15 +3,21 @@
 One :class:`LaikagoSim` owns one pybullet DIRECT client. Per env step it runs, like the original
 (spec §1-2): Butterworth action filter -> per-substep interpolation -> clip to ±0.2 rad around the
 latency-delayed measured angle -> PD (K_p 220, K_d 0.3/2/2, no torque limit) -> 1 ms physics step,
-33 times. The per-substep work is kept to two pybullet calls and one list comprehension.
+33 times. That 1 kHz loop runs compiled inside pybullet's physics server (``_pdloop.c``, a pybullet
+plugin) when the extension was built, else in Python (:meth:`LaikagoSim._run_substeps_python`);
+both give bit-identical trajectories. ``A2PERF_QUADRUPED_PD_LOOP=python|compiled|auto`` chooses
+(default auto: compiled if available, with a warning when it is not).
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
@@ -39,10 +45,65 @@ from a2perf.envs.quadruped.constants import (
     URDF_PATH,
 )
 from a2perf.envs.quadruped.kinematics import LegKinematics
-from a2perf.errors import DependencyMissingError
+from a2perf.errors import ConfigError, DependencyMissingError
 
-_HISTORY_KEEP = 64
-"""Readings kept in the latency history (>= 42 needed for the 40 ms maximum latency)."""
+_CAPACITY = 64
+"""Readings kept in the ring history (>= 42 needed for the 40 ms maximum latency)."""
+PD_LOOP_ENV = "A2PERF_QUADRUPED_PD_LOOP"
+PD_LOOP_CHOICES = ("auto", "compiled", "python")
+
+# Control fields of the loop buffer (mirrors the enum in _pdloop.c).
+_C_ARMED = 0  # substeps left to run in this env step (0: the plugin does nothing)
+_C_SUBSTEP = 1  # next substep within the env step
+_C_COUNT = 2  # history entries appended since the last reset
+_C_ERROR = 3  # nonzero: the compiled loop failed (1 state request, 2 empty history, 3 bad substep)
+_C_LAT_N = 4  # whole substeps of latency
+_C_LAT_ALPHA = 5  # fractional part of the latency
+_C_LIM = 6  # max target change around the delayed reading (rad)
+_C_HIP_WRAP = 7
+_C_KNEE_WRAP = 8
+_C_TIMING = 9  # nonzero: time the compiled callbacks
+_C_SECONDS = 10  # their accumulated wall time (s)
+_C_REPLAY = 11  # nonzero: apply the torques region as is (no PD, no reading); see step_torques
+_CTRL_FIELDS = 12
+_LOOP_ERRORS = {
+    0: "the plugin did not run (is it attached to this client?)",
+    1: "pybullet's state request for the robot failed (was the robot removed?)",
+    2: "the reading history is empty",
+    3: "the substep index is out of range",
+}
+
+
+def _buffer_layout() -> dict[str, int]:
+    """Offsets (float64 items) of the regions of the buffer shared with the compiled loop."""
+    sizes = {
+        "ctrl": 16,
+        "kp": NUM_MOTORS,
+        "kd": NUM_MOTORS,
+        "targets": ACTION_REPEAT * NUM_MOTORS,
+        "hist_q": _CAPACITY * NUM_MOTORS,
+        "hist_qd": _CAPACITY * NUM_MOTORS,
+        "hist_base": _CAPACITY * 7,
+        "torques": ACTION_REPEAT * NUM_MOTORS,
+        "direction": NUM_MOTORS,
+        "offset": NUM_MOTORS,
+    }
+    offsets, at = {}, 0
+    for name, size in sizes.items():
+        offsets[name] = at
+        at += size
+    offsets["size"] = at
+    return offsets
+
+
+_LAYOUT = _buffer_layout()
+_LAYOUT_ARGS = (
+    _CAPACITY,
+    *(_LAYOUT[k] for k in ("ctrl", "kp", "kd", "targets", "hist_q", "hist_qd", "hist_base", "torques")),
+    _LAYOUT["direction"],
+    _LAYOUT["offset"],
+)
+_compiled_cache: dict[str, object] = {}
 _INIT_QUAT_INV = quat.conj1(INIT_QUAT.tolist())
 _HIP_WRAP = MOTOR_OFFSET[1] + math.pi
 """A hip URDF angle above this has a motor angle > pi (wrapped before clipping)."""
@@ -51,16 +112,48 @@ _FOOT_LINK_IDS = END_EFFECTOR_LINK_IDS
 _CONTACT_OK = frozenset(END_EFFECTOR_LINK_IDS)
 
 
-def _blend(newer: tuple, older: tuple, alpha: float) -> tuple:
-    """Linear blend of two joint-state history entries (positions only), ``alpha`` toward ``older``."""
-    a = 1.0 - alpha
-    return tuple((a * x[0] + alpha * y[0],) for x, y in zip(newer, older, strict=True))
+def _wrapped(joints: list[float]) -> list[float]:
+    """URDF joint angles whose motor angle is wrapped to [-pi, pi) (for the clip)."""
+    return urdf_from_motor(wrap_angle(motor_from_urdf(np.array(joints)))).tolist()
 
 
-def _wrapped(entry: tuple) -> tuple:
-    """History entry with positions whose motor angle is wrapped to [-pi, pi) (for the clip)."""
-    u = np.array([x[0] for x in entry])
-    return tuple((x,) for x in urdf_from_motor(wrap_angle(motor_from_urdf(u))).tolist())
+def _pd_loop_choice() -> str:
+    choice = os.environ.get(PD_LOOP_ENV, "auto").strip().lower() or "auto"
+    if choice not in PD_LOOP_CHOICES:
+        raise ConfigError(
+            f"{PD_LOOP_ENV}={choice!r} is not supported; use one of {', '.join(PD_LOOP_CHOICES)}"
+        )
+    return choice
+
+
+def compiled_pd_loop() -> tuple[ModuleType | None, str]:
+    """(the compiled loop module bound to pybullet, or None; why it is not available)."""
+    if "module" not in _compiled_cache:
+        module, why = None, ""
+        try:
+            import pybullet
+
+            from a2perf.envs.quadruped import _pdloop
+
+            if getattr(_pdloop, "CTRL_FIELDS", None) != _CTRL_FIELDS:
+                raise ImportError("it is stale (built from another version of _pdloop.c)")
+            _pdloop.bind(pybullet.__file__, pybullet.getAPIVersion())
+            module = _pdloop
+        except ImportError as e:
+            why = f"the extension a2perf.envs.quadruped._pdloop was not built ({e}); reinstall a2perf with a C compiler (gcc) and the Python headers"
+        except RuntimeError as e:
+            why = f"the compiled loop cannot bind to this pybullet ({e})"
+        _compiled_cache["module"], _compiled_cache["why"] = module, why
+    return _compiled_cache["module"], _compiled_cache["why"]  # type: ignore[return-value]
+
+
+def pd_loop_status() -> str:
+    """Which 1 kHz loop new simulations use: "compiled", or "python (<reason>)"."""
+    choice = _pd_loop_choice()
+    if choice == "python":
+        return f"python ({PD_LOOP_ENV}=python)"
+    module, why = compiled_pd_loop()
+    return "compiled" if module is not None else f"python ({why})"
 
 
 def butterworth_coefficients(cutoff_hz: float, sample_hz: float) -> tuple[np.ndarray, np.ndarray]:
@@ -170,13 +263,81 @@ class LaikagoSim:
         self._lat_alpha = 0.0
         self._kp = KP.tolist()
         self._kd = KD.tolist()
+        # the buffer shared with the compiled loop (also the pure-Python loop's state)
+        self._buf = np.zeros(_LAYOUT["size"])
+        self._ctrl = self._region("ctrl", (16,))
+        self._kp_buf = self._region("kp", (NUM_MOTORS,))
+        self._kd_buf = self._region("kd", (NUM_MOTORS,))
+        self._targets = self._region("targets", (ACTION_REPEAT, NUM_MOTORS))
+        self._hq = self._region("hist_q", (_CAPACITY, NUM_MOTORS))
+        self._hqd = self._region("hist_qd", (_CAPACITY, NUM_MOTORS))
+        self._hb = self._region("hist_base", (_CAPACITY, 7))
+        self.torques = self._region("torques", (ACTION_REPEAT, NUM_MOTORS))
+        """(33, 12) PD torques (N m) applied in the substeps of the last env step."""
+        self._region("direction", (NUM_MOTORS,))[:] = MOTOR_DIRECTION
+        self._region("offset", (NUM_MOTORS,))[:] = MOTOR_OFFSET
+        self._kp_buf[:] = KP
+        self._kd_buf[:] = KD
+        c = self._ctrl
+        c[_C_LAT_N], c[_C_LAT_ALPHA] = self._lat_n, self._lat_alpha
+        c[_C_LIM], c[_C_HIP_WRAP], c[_C_KNEE_WRAP] = MAX_MOTOR_ANGLE_CHANGE, _HIP_WRAP, _KNEE_WRAP
         self.physics_time = 0.0
-        """Seconds spent inside stepSimulation while :attr:`clock` was set (instrumentation)."""
+        """Seconds spent inside stepSimulation while :attr:`clock` was set (instrumentation; with the
+        compiled loop this includes the loop's own work, see :attr:`loop_time`)."""
         self.clock: Callable[[], float] | None = None
         """Clock that times each stepSimulation into :attr:`physics_time`, e.g. ``time.perf_counter``;
         ``None`` (default) skips the timing (two clock reads per substep)."""
+        self.pd_loop = self._attach_pd_loop()
+        """Which 1 kHz loop runs: "compiled" (inside pybullet, ``_pdloop.c``) or "python"."""
         self._initial_state = pybullet.saveState(physicsClientId=cid)
         self.reset_history()
+
+    def _region(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        start = _LAYOUT[name]
+        return self._buf[start : start + math.prod(shape)].reshape(shape)
+
+    def _attach_pd_loop(self) -> str:
+        """Load the compiled loop into this client's physics server if chosen and available."""
+        choice = _pd_loop_choice()
+        if choice == "python":
+            return "python"
+        module, why = compiled_pd_loop()
+        if module is None:
+            if choice == "compiled":
+                raise DependencyMissingError(f"{PD_LOOP_ENV}=compiled but {why}")
+            if not _compiled_cache.get("warned"):
+                _compiled_cache["warned"] = True
+                warnings.warn(
+                    f"a2perf quadruped: using the pure-Python 1 kHz motor loop (same results, slower): {why}",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+            return "python"
+        pb, cid, rid = self._pb, self.client, self.robot
+        plugin = pb.loadPlugin(module.__file__, module.PLUGIN_POSTFIX, physicsClientId=cid)
+        if plugin < 0:
+            raise RuntimeError(
+                f"pybullet refused to load the compiled motor loop {module.__file__}; "
+                f"set {PD_LOOP_ENV}=python to use the pure-Python loop"
+            )
+        info = [pb.getJointInfo(rid, j, physicsClientId=cid) for j in self._joint_ids]
+        module.stage(
+            self._buf, rid, pb.TORQUE_CONTROL, [x[3] for x in info], [x[4] for x in info], _LAYOUT_ARGS
+        )
+        if pb.executePluginCommand(plugin, physicsClientId=cid) != 1:
+            raise RuntimeError(
+                f"the compiled motor loop did not attach; set {PD_LOOP_ENV}=python to use the pure-Python loop"
+            )
+        return "compiled"
+
+    @property
+    def loop_time(self) -> float:
+        """Seconds the compiled loop's callbacks spent while :attr:`time_loop` was on (0 for Python)."""
+        return float(self._ctrl[_C_SECONDS])
+
+    def time_loop(self, on: bool) -> None:
+        """Switch the compiled loop's callback timing (two clock reads per callback) on or off."""
+        self._ctrl[_C_TIMING] = 1.0 if on else 0.0
 
     # ------------------------------------------------------------------ state
     def close(self) -> None:
@@ -226,8 +387,13 @@ class LaikagoSim:
         This is the original's reset (spec §2 "stale" reading): the history is filled while the robot is
         still in the default pose, before the reference-state init moves it.
         """
-        self._hist_q: list[tuple] = [tuple((u, 0.0) for u in DEFAULT_JOINT_ANGLES.tolist())]
-        self._hist_base: list[tuple | None] = [(tuple(INIT_QUAT.tolist()), (0.0, 0.0, 0.0))]
+        c = self._ctrl
+        c[_C_ARMED] = c[_C_SUBSTEP] = c[_C_ERROR] = 0.0
+        c[_C_COUNT] = 1.0
+        self._hq[0] = DEFAULT_JOINT_ANGLES
+        self._hqd[0] = 0.0
+        self._hb[0, :4] = INIT_QUAT
+        self._hb[0, 4:] = 0.0
         self._filter_x: np.ndarray | None = None
         self._filter_y: np.ndarray | None = None
         self._last_filtered: np.ndarray | None = None
@@ -270,49 +436,51 @@ class LaikagoSim:
         self._dynamics_applied = dyn
         self._dynamics = dyn
         strength = np.asarray(dyn.motor_strength, dtype=float)
-        self._kp = (KP * strength).tolist()
-        self._kd = (KD * strength).tolist()
+        self._kp_buf[:] = KP * strength
+        self._kd_buf[:] = KD * strength
+        self._kp = self._kp_buf.tolist()
+        self._kd = self._kd_buf.tolist()
         n = int(dyn.latency / SIM_TIME_STEP)
         self._lat_n = n
         self._lat_alpha = (dyn.latency - n * SIM_TIME_STEP) / SIM_TIME_STEP
+        self._ctrl[_C_LAT_N], self._ctrl[_C_LAT_ALPHA] = n, self._lat_alpha
 
     @property
     def dynamics(self) -> Dynamics:
         return self._dynamics
 
     # -------------------------------------------------------------- stepping
-    def _delayed_index(self, hist_len: int) -> tuple[int, int, float]:
-        """(newer, older, alpha) list indices of the delayed reading; alpha blends toward ``older``."""
+    def _delayed_index(self, count: int) -> tuple[int, int, float]:
+        """(newer, older, alpha) history indices (since reset) of the delayed reading; alpha blends
+        toward ``older``."""
         n = self._lat_n
-        if n + 1 >= hist_len:
+        if n + 1 >= count:
             return 0, 0, 0.0
-        return hist_len - 1 - n, hist_len - 2 - n, self._lat_alpha
-
-    def _delayed_joints(self) -> tuple[float, ...]:
-        hq = self._hist_q
-        i, j, alpha = self._delayed_index(len(hq))
-        entry = hq[i] if alpha == 0.0 else _blend(hq[i], hq[j], alpha)
-        return tuple(x[0] for x in entry)
+        return count - 1 - n, count - 2 - n, self._lat_alpha
 
     def delayed_motor_angles(self) -> np.ndarray:
         """Latency-delayed measured motor angles, wrapped to [-pi, pi), shape (12,)."""
-        return wrap_angle(motor_from_urdf(np.array(self._delayed_joints())))
+        i, j, alpha = self._delayed_index(int(self._ctrl[_C_COUNT]))
+        u = self._hq[i % _CAPACITY]
+        if alpha != 0.0:
+            u = (1.0 - alpha) * u + alpha * self._hq[j % _CAPACITY]
+        return wrap_angle(motor_from_urdf(u))
 
     def delayed_base(self) -> tuple[np.ndarray, np.ndarray]:
         """Latency-delayed canonical base orientation q_rel (4,) and body rates (3,) (linear blend)."""
-        hb = self._hist_base
-        i, j, alpha = self._delayed_index(len(hb))
-        q, w = self._base_reading(hb[i])
+        i, j, alpha = self._delayed_index(int(self._ctrl[_C_COUNT]))
+        q, w = self._base_reading(self._hb[i % _CAPACITY])
         if alpha == 0.0:
             return q, w
-        q2, w2 = self._base_reading(hb[j])
+        q2, w2 = self._base_reading(self._hb[j % _CAPACITY])
         return (1.0 - alpha) * q + alpha * q2, (1.0 - alpha) * w + alpha * w2
 
     @staticmethod
-    def _base_reading(entry: tuple | None) -> tuple[np.ndarray, np.ndarray]:
-        if entry is None:
+    def _base_reading(row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Canonical orientation (4,) and body rates (3,) of a base reading [world quat (4), world rates (3)]."""
+        if math.isnan(row[0]):
             raise RuntimeError("base reading needed by the latency model was not recorded (bug)")
-        q_world, w_world = entry
+        q_world, w_world = row[:4].tolist(), row[4:].tolist()
         q_rel = quat.mul1(q_world, _INIT_QUAT_INV)
         rates = quat.rotate1(quat.conj1(q_rel), w_world)
         return np.array(q_rel), np.array(rates)
@@ -338,15 +506,49 @@ class LaikagoSim:
         fy[0] = y
         prev = self._last_filtered
         if prev is None:
-            targets = np.broadcast_to(urdf_from_motor(y), (ACTION_REPEAT, NUM_MOTORS)).tolist()
+            self._targets[:] = urdf_from_motor(y)
         else:
             frac = np.arange(1, ACTION_REPEAT + 1)[:, None] / ACTION_REPEAT
-            targets = urdf_from_motor(prev + frac * (y - prev)).tolist()
+            self._targets[:] = urdf_from_motor(prev + frac * (y - prev))
         self._last_filtered = y
-        self._run_substeps(targets)
+        if self.pd_loop == "compiled":
+            self._run_substeps_compiled()
+        else:
+            self._run_substeps_python()
 
-    def _run_substeps(self, targets: list[list[float]]) -> None:
-        """33 x (clip, PD, stepSimulation, read joints). History entries are pybullet joint-state tuples."""
+    def _step_physics(self) -> None:
+        """One stepSimulation, timed into :attr:`physics_time` when :attr:`clock` is set."""
+        clock = self.clock
+        if clock is None:
+            self._pb.stepSimulation(physicsClientId=self.client)
+        else:
+            t0 = clock()
+            self._pb.stepSimulation(physicsClientId=self.client)
+            self.physics_time += clock() - t0
+
+    def _run_substeps_compiled(self) -> None:
+        """33 stepSimulation calls; the plugin runs clip, PD and the reading around each (``_pdloop.c``)."""
+        c = self._ctrl
+        c[_C_SUBSTEP] = c[_C_ERROR] = 0.0
+        c[_C_ARMED] = ACTION_REPEAT
+        if self.clock is None:
+            step_sim, cid = self._pb.stepSimulation, self.client
+            for _ in range(ACTION_REPEAT):
+                step_sim(physicsClientId=cid)
+        else:
+            for _ in range(ACTION_REPEAT):
+                self._step_physics()
+        if c[_C_ERROR] != 0.0 or c[_C_ARMED] != 0.0:
+            code, done = int(c[_C_ERROR]), int(c[_C_SUBSTEP])
+            c[_C_ARMED] = 0.0
+            why = _LOOP_ERRORS.get(code, f"error {code}")
+            raise RuntimeError(
+                f"the compiled motor loop stopped after {done} of {ACTION_REPEAT} substeps: {why}; "
+                f"set {PD_LOOP_ENV}=python to use the pure-Python loop"
+            )
+
+    def _run_substeps_python(self) -> None:
+        """33 x (clip, PD, stepSimulation, read joints), the compiled loop's arithmetic in Python."""
         pb = self._pb
         cid, rid, jids = self.client, self.robot, self._joint_ids
         get_states = pb.getJointStates
@@ -356,10 +558,14 @@ class LaikagoSim:
         get_vel = pb.getBaseVelocity
         torque_mode = pb.TORQUE_CONTROL
         clock = self.clock
-        hq, hb = self._hist_q, self._hist_base
+        hq, hqd, hb, torques = self._hq, self._hqd, self._hb, self.torques
+        targets = self._targets.tolist()
+        count = int(self._ctrl[_C_COUNT])
         n, alpha = self._lat_n, self._lat_alpha
         kp, kd = self._kp, self._kd
         lim = MAX_MOTOR_ANGLE_CHANGE
+        q = hq[(count - 1) % _CAPACITY].tolist()
+        qd = hqd[(count - 1) % _CAPACITY].tolist()
         # base readings are only needed where the delayed IMU reading will look (substeps 31-n, 32-n)
         if n + 2 < ACTION_REPEAT:
             record_from = ACTION_REPEAT - 1 - n - (1 if alpha > 0.0 else 0)
@@ -367,33 +573,32 @@ class LaikagoSim:
         else:
             record_from, record_to = 0, ACTION_REPEAT - 1
         phys = 0.0
-        # the delayed reading is history entry -1-n once the history is long enough and the latency
-        # is a whole number of substeps (always in test mode); otherwise it is looked up or blended
         exact = alpha == 0.0
         for i in range(ACTION_REPEAT):
-            length = len(hq)
-            if exact and length > n + 1:
-                ud = hq[length - 1 - n]
-            elif n + 1 >= length:
-                ud = hq[0]
+            if exact and count > n + 1:
+                ud = hq[(count - 1 - n) % _CAPACITY].tolist()
+            elif n + 1 >= count:
+                ud = hq[0].tolist()
             else:
-                ud = _blend(hq[length - 1 - n], hq[length - 2 - n], alpha)
+                a = 1.0 - alpha
+                older = hq[(count - 2 - n) % _CAPACITY].tolist()
+                ud = [a * x + alpha * y for x, y in zip(hq[(count - 1 - n) % _CAPACITY].tolist(), older)]  # noqa: B905
             if (
-                ud[1][0] > _HIP_WRAP
-                or ud[4][0] > _HIP_WRAP
-                or ud[7][0] > _HIP_WRAP
-                or ud[10][0] > _HIP_WRAP
-                or ud[2][0] < _KNEE_WRAP
-                or ud[5][0] < _KNEE_WRAP
-                or ud[8][0] < _KNEE_WRAP
-                or ud[11][0] < _KNEE_WRAP
+                ud[1] > _HIP_WRAP
+                or ud[4] > _HIP_WRAP
+                or ud[7] > _HIP_WRAP
+                or ud[10] > _HIP_WRAP
+                or ud[2] < _KNEE_WRAP
+                or ud[5] < _KNEE_WRAP
+                or ud[8] < _KNEE_WRAP
+                or ud[11] < _KNEE_WRAP
             ):
                 ud = _wrapped(ud)
             tau = [
-                p * ((t if -lim <= t - (c := sd[0]) <= lim else (c + lim if t > c else c - lim)) - s[0])
-                - d * s[1]
-                for t, sd, s, p, d in zip(targets[i], ud, hq[-1], kp, kd)  # noqa: B905 (hot loop)
+                p * ((t if -lim <= t - c <= lim else (c + lim if t > c else c - lim)) - s) - d * v
+                for t, c, s, v, p, d in zip(targets[i], ud, q, qd, kp, kd)  # noqa: B905 (hot loop)
             ]
+            torques[i] = tau
             set_control(rid, jids, torque_mode, forces=tau, physicsClientId=cid)
             if clock is None:
                 step_sim(physicsClientId=cid)
@@ -401,21 +606,52 @@ class LaikagoSim:
                 t0 = clock()
                 step_sim(physicsClientId=cid)
                 phys += clock() - t0
-            hq.append(get_states(rid, jids, physicsClientId=cid))
+            states = get_states(rid, jids, physicsClientId=cid)
+            q = [x[0] for x in states]
+            qd = [x[1] for x in states]
+            row = count % _CAPACITY
+            hq[row] = q
+            hqd[row] = qd
             if record_from <= i <= record_to:
-                hb.append((get_pose(rid, physicsClientId=cid)[1], get_vel(rid, physicsClientId=cid)[1]))
+                hb[row, :4] = get_pose(rid, physicsClientId=cid)[1]
+                hb[row, 4:] = get_vel(rid, physicsClientId=cid)[1]
             else:
-                hb.append(None)
+                hb[row, 0] = math.nan
+            count += 1
+        self._ctrl[_C_COUNT] = count
         self.physics_time += phys
-        if len(hq) > _HISTORY_KEEP:
-            del hq[:-_HISTORY_KEEP]
-            del hb[:-_HISTORY_KEEP]
+
+    def step_torques(self, torques: np.ndarray) -> None:
+        """33 physics substeps under given joint torques (33, 12) N m: no PD, no clip, no reading.
+
+        For benchmarks: the bare physics cost of a recorded motion (replay :attr:`torques` from a
+        saved state). The history, filter and targets are left as they are.
+        """
+        tau = np.asarray(torques, dtype=np.float64).reshape(ACTION_REPEAT, NUM_MOTORS)
+        pb, cid, rid, jids = self._pb, self.client, self.robot, self._joint_ids
+        if self.pd_loop == "python":
+            for row in tau.tolist():
+                pb.setJointMotorControlArray(rid, jids, pb.TORQUE_CONTROL, forces=row, physicsClientId=cid)
+                pb.stepSimulation(physicsClientId=cid)
+            return
+        saved = self.torques.copy()
+        c = self._ctrl
+        self.torques[:] = tau
+        c[_C_SUBSTEP] = c[_C_ERROR] = 0.0
+        c[_C_REPLAY] = 1.0
+        c[_C_ARMED] = ACTION_REPEAT
+        try:
+            for _ in range(ACTION_REPEAT):
+                pb.stepSimulation(physicsClientId=cid)
+        finally:
+            c[_C_REPLAY] = c[_C_ARMED] = 0.0
+            self.torques[:] = saved
 
     # ---------------------------------------------------------------- reading
     def joint_state(self) -> tuple[np.ndarray, np.ndarray]:
         """True URDF joint angles and rates (12,) after the last physics step."""
-        states = self._hist_q[-1]
-        return np.array([x[0] for x in states]), np.array([x[1] for x in states])
+        row = (int(self._ctrl[_C_COUNT]) - 1) % _CAPACITY
+        return self._hq[row].copy(), self._hqd[row].copy()
 
     def base_state(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """True base CoM position (3,), orientation xyzw (4,), world linear (3,) and angular (3,) velocity."""
@@ -437,13 +673,14 @@ class LaikagoSim:
     def refresh_reading(self) -> None:
         """Append a reading of the current true state to the history (used when fixing the stale obs)."""
         pb, cid, rid = self._pb, self.client, self.robot
-        self._hist_q.append(pb.getJointStates(rid, self._joint_ids, physicsClientId=cid))
-        self._hist_base.append(
-            (
-                pb.getBasePositionAndOrientation(rid, physicsClientId=cid)[1],
-                pb.getBaseVelocity(rid, physicsClientId=cid)[1],
-            )
-        )
+        count = int(self._ctrl[_C_COUNT])
+        row = count % _CAPACITY
+        states = pb.getJointStates(rid, self._joint_ids, physicsClientId=cid)
+        self._hq[row] = [x[0] for x in states]
+        self._hqd[row] = [x[1] for x in states]
+        self._hb[row, :4] = pb.getBasePositionAndOrientation(rid, physicsClientId=cid)[1]
+        self._hb[row, 4:] = pb.getBaseVelocity(rid, physicsClientId=cid)[1]
+        self._ctrl[_C_COUNT] = count + 1
 
     def render(self, width: int = 480, height: int = 360, distance: float = 1.5) -> np.ndarray:
         """RGB image (height, width, 3) uint8 from a camera that follows the robot base."""
