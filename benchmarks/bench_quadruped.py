@@ -7,7 +7,8 @@ Figures (JSON):
   The baseline, measured in the same pass: ``physics_cpu_ms_per_step``, the bare physics of the same
   motion: after every timed env step, from the state before it, 33 ``stepSimulation`` calls under the
   torques the env applied in that step (replayed by the compiled plugin, whose own callback time is
-  subtracted). Step-by-step interleaving keeps the machine's speed drift out of the ratio.
+  subtracted). Step-by-step interleaving in alternating order keeps the machine's speed drift and
+  cache-order effects out of the ratio.
   ``overhead`` = env CPU / physics CPU - 1: everything outside physics (target <= 0.10; the original
   spends ~0.7, 40% of its step, outside physics at ~140 steps/s).
   ``compiled_loop_ms_per_step`` is the share of the compiled PD loop (its callbacks, timed inside C).
@@ -103,28 +104,39 @@ def _record(env, sim, seed: int) -> tuple[list[np.ndarray], list[tuple[int, np.n
 def _interleaved(env, sim, actions: list[np.ndarray], records, seed: int) -> dict[str, float]:
     """CPU s per env step of the env and of bare physics, measured step by step in one pass.
 
-    After each timed ``env.step`` the physics is put back to the state before it and the step's
-    torques are replayed (timed, the replay callbacks subtracted), then the env continues from its
-    own post-step state. Interleaving step by step keeps the machine's speed drift out of the ratio.
+    For every step, the env step (timed) and a replay of its torques from the state before it
+    (timed, the replay callbacks subtracted) both run; the env then continues from its own post-step
+    state. Interleaving step by step keeps the machine's speed drift out of the ratio, and the order
+    alternates (env first on even steps, bare physics first on odd ones) because whichever runs second
+    finds the same physics data already in the CPU caches.
     """
     import pybullet
 
     cid = sim.client
     env.reset(seed=seed)
     out = {"env": 0.0, "physics": 0.0, "replay_callbacks": 0.0, "unactuated": 0.0}
-    sim.time_loop(True)
+
+    def bare(torques: np.ndarray) -> None:
+        sim.time_loop(True)
+        l0, c0 = sim.loop_time, time.thread_time()
+        sim.step_torques(torques)
+        spent = time.thread_time() - c0
+        callbacks = sim.loop_time - l0
+        sim.time_loop(False)
+        out["physics"] += spent - callbacks
+        out["replay_callbacks"] += callbacks
+
     for i, (a, (before, torques)) in enumerate(zip(actions, records, strict=True)):
+        if i % 2:
+            bare(torques)
+            pybullet.restoreState(before, physicsClientId=cid)
         c0 = time.thread_time()
         _, _, terminated, truncated, _ = env.step(a)
         out["env"] += time.thread_time() - c0
         after = pybullet.saveState(physicsClientId=cid)
-        pybullet.restoreState(before, physicsClientId=cid)
-        l0, c0 = sim.loop_time, time.thread_time()
-        sim.step_torques(torques)
-        bare = time.thread_time() - c0
-        callbacks = sim.loop_time - l0
-        out["physics"] += bare - callbacks
-        out["replay_callbacks"] += callbacks
+        if not i % 2:
+            pybullet.restoreState(before, physicsClientId=cid)
+            bare(torques)
         pybullet.restoreState(before, physicsClientId=cid)
         c0 = time.thread_time()
         for _ in range(33):
@@ -134,7 +146,6 @@ def _interleaved(env, sim, actions: list[np.ndarray], records, seed: int) -> dic
         pybullet.removeState(after, physicsClientId=cid)
         if terminated or truncated:
             env.reset(seed=seed + i + 1)
-    sim.time_loop(False)
     for state, _ in records:
         pybullet.removeState(state, physicsClientId=cid)
     return {k: v / len(actions) for k, v in out.items()}
@@ -195,53 +206,57 @@ def _make_env():
     return _make()
 
 
-def _vector(num_workers: int) -> tuple[float, float, list[float]]:
-    """(env steps per wall s, env steps per worker-CPU s, worker RSS MB) of an AsyncVectorEnv run."""
+def _vector_figures() -> dict:
+    """AsyncVectorEnv with 1 and with 2 workers, both alive, stepped in alternating bursts.
+
+    Alternating bursts of ~0.2 s keep the shared machine's speed drift out of the speedup (a 1-worker
+    run followed by a 2-worker run can differ by 30% from drift alone). The idle env's workers wait
+    on their pipes and use no CPU.
+    """
     import gymnasium as gym
     import psutil
 
-    # spawn: a forked worker would count the parent's resident pages in its RSS
-    envs = gym.vector.AsyncVectorEnv([_make_env] * num_workers, context="spawn")
+    burst = 10 if QUICK else 20
+    rounds = max(2, VEC_STEPS // burst)
+    vecs, workers, obs = {}, {}, {}
     try:
-        workers = [p for p in psutil.Process().children() if p.is_running()]
-        obs, _ = envs.reset(seed=list(range(num_workers)))
-        for _ in range(5):  # warm up the workers
-            obs, *_ = envs.step(tracking_action(obs))
-        cpu0 = sum(sum(w.cpu_times()[:2]) for w in workers)
-        t0 = time.perf_counter()
-        for _ in range(VEC_STEPS):
-            obs, *_ = envs.step(tracking_action(obs))
-        wall = time.perf_counter() - t0
-        cpu = sum(sum(w.cpu_times()[:2]) for w in workers) - cpu0
-        rss = [w.memory_info().rss / 1e6 for w in workers]
+        for n in (1, 2):
+            before = {p.pid for p in psutil.Process().children()}
+            # spawn: a forked worker would count the parent's resident pages in its RSS
+            vecs[n] = gym.vector.AsyncVectorEnv([_make_env] * n, context="spawn")
+            workers[n] = [p for p in psutil.Process().children() if p.pid not in before]
+            obs[n], _ = vecs[n].reset(seed=list(range(n)))
+            for _ in range(5):  # warm up the workers
+                obs[n], *_ = vecs[n].step(tracking_action(obs[n]))
+        wall = {1: 0.0, 2: 0.0}
+        cpu = {1: 0.0, 2: 0.0}
+        for _ in range(rounds):
+            for n in (1, 2):
+                c0 = sum(sum(w.cpu_times()[:2]) for w in workers[n])
+                t0 = time.perf_counter()
+                for _ in range(burst):
+                    obs[n], *_ = vecs[n].step(tracking_action(obs[n]))
+                wall[n] += time.perf_counter() - t0
+                cpu[n] += sum(sum(w.cpu_times()[:2]) for w in workers[n]) - c0
+        rss = [w.memory_info().rss / 1e6 for n in (1, 2) for w in workers[n]]
     finally:
-        envs.close()
-    steps = num_workers * VEC_STEPS
-    return steps / wall, steps / cpu, rss
-
-
-def _vector_figures() -> dict:
-    ones, twos, ones_cpu, twos_cpu, rss = [], [], [], [], []
-    for _ in range(max(1, REPEATS - 2)):
-        r1, c1, _ = _vector(1)
-        r2, c2, m = _vector(2)
-        ones.append(r1)
-        twos.append(r2)
-        ones_cpu.append(c1)
-        twos_cpu.append(c2)
-        rss.extend(m)
-    cpu_ratio = statistics.median(twos_cpu) / statistics.median(ones_cpu)
+        for v in vecs.values():
+            v.close()
+    steps = {n: n * rounds * burst for n in (1, 2)}
+    rate = {n: steps[n] / wall[n] for n in (1, 2)}
+    cpu_rate = {n: steps[n] / cpu[n] for n in (1, 2)}
     return {
         "vector": {
-            "workers_1_steps_per_s": round(statistics.median(ones), 1),
-            "workers_2_steps_per_s": round(statistics.median(twos), 1),
-            "speedup": round(statistics.median(twos) / statistics.median(ones), 3),
-            "steps_per_worker_cpu_s_1": round(statistics.median(ones_cpu), 1),
-            "steps_per_worker_cpu_s_2": round(statistics.median(twos_cpu), 1),
-            "speedup_if_cores_free": round(2 * cpu_ratio, 3),
+            "workers_1_steps_per_s": round(rate[1], 1),
+            "workers_2_steps_per_s": round(rate[2], 1),
+            "speedup": round(rate[2] / rate[1], 3),
+            "steps_per_worker_cpu_s_1": round(cpu_rate[1], 1),
+            "steps_per_worker_cpu_s_2": round(cpu_rate[2], 1),
+            "speedup_if_cores_free": round(2 * cpu_rate[2] / cpu_rate[1], 3),
+            "vector_steps_per_config": rounds * burst,
             "target_speedup": 1.8,
         },
-        "memory": {"worker_rss_mb_max": round(max(rss), 1) if rss else None, "target_rss_mb": 150},
+        "memory": {"worker_rss_mb_max": round(max(rss), 1), "target_rss_mb": 150},
     }
 
 

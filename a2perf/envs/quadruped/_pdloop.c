@@ -2,12 +2,13 @@
  * The Laikago's 1 kHz motor loop, compiled, run inside pybullet's physics server as a plugin.
  *
  * Python (a2perf/envs/quadruped/sim.py) owns one float64 buffer per simulation. Each env step it
- * writes the 33 interpolated joint targets, arms the loop and calls stepSimulation 33 times.
- * Around every 1 ms physics step the server calls this plugin:
- *   pre-tick:  clip each target to +-lim around the latency-delayed reading, PD torque from the
- *              latest reading, one TORQUE_CONTROL command;
- *   post-tick: one actual-state request; append joints, joint rates, base orientation and base
- *              angular velocity to the buffer's ring history.
+ * writes the previous and the new filtered motor targets, arms the loop and calls stepSimulation
+ * 33 times. Around every 1 ms physics step the server calls this plugin:
+ *   pre-tick:  interpolate the substep's joint target, clip it to +-lim around the latency-delayed
+ *              reading, PD torque from the latest reading, one TORQUE_CONTROL command;
+ *   post-tick: one actual-state request; append joints, joint rates and the base state (orientation,
+ *              angular velocity, position, velocity) to the buffer's ring history; after the last
+ *              substep also copy the end-effector links' CoM positions and check the ground contacts.
  * The arithmetic is the pure-Python loop's (sim.py, _run_substeps_python), operation for operation,
  * so both give bit-identical trajectories (tests/envs/quadruped/test_pdloop.py). Compile with
  * -ffp-contract=off: a fused multiply-add would round differently.
@@ -25,6 +26,9 @@
 #define EXPORT __attribute__((visibility("default")))
 #define NUM_MOTORS 12
 #define SUBSTEPS 33
+#define LOOP_ABI 5     /* bump with any change of the buffer layout or the stage() arguments */
+#define BASE_WIDTH 14 /* base reading: orientation (4), angular velocity (3), position (3), velocity (3), 1 */
+#define NUM_EE 8 /* end-effector links whose CoM position is read after the last substep */
 
 /* Control fields at the start of the buffer's ctrl region (mirrored in sim.py). */
 enum {
@@ -40,6 +44,7 @@ enum {
     C_TIMING,       /* nonzero: accumulate the callbacks' wall time */
     C_SECONDS,      /* accumulated callback wall time (s) */
     C_REPLAY,       /* nonzero: apply the torques region as is (no PD, no reading); benchmarks */
+    C_FALLEN,       /* after the last substep: 1 if a link other than the end effectors touches the ground */
     C_FIELDS
 };
 
@@ -47,9 +52,24 @@ enum {
 typedef void *Handle;
 typedef Handle (*RequestActualStateFn)(Handle client, int body);
 typedef Handle (*SubmitFn)(Handle client, Handle command);
-typedef int (*StatusActualStateFn)(Handle status, int *body, int *num_q, int *num_u, const double **frame,
-                                   const double **q, const double **qdot, const double **reaction);
+typedef int (*StatusActualStateFn)(Handle status, int *body, int *num_links, int *num_q, int *num_u,
+                                   const double **frame, const double **q, const double **qdot,
+                                   const double **reaction, const double **link_frames, const double **motor,
+                                   const double **link_states, const double **link_velocities);
 typedef Handle (*JointControlInitFn)(Handle client, int body, int mode);
+typedef Handle (*ContactRequestFn)(Handle client);
+typedef void (*ContactFilterFn)(Handle command, int body);
+/* pybullet's b3ContactPointData and b3ContactInformation (only the link index is read) */
+struct ContactPoint {
+    int flags, body_a, body_b, link_a, link_b;
+    double position_a[3], position_b[3], normal_b[3], distance, normal_force;
+    double friction_1, friction_2, friction_direction_1[3], friction_direction_2[3];
+};
+struct ContactInformation {
+    int count;
+    struct ContactPoint *points;
+};
+typedef void (*ContactInformationFn)(Handle client, struct ContactInformation *out);
 typedef int (*SetForceTorqueFn)(Handle command, int dof, double value);
 
 static RequestActualStateFn request_actual_state;
@@ -57,6 +77,9 @@ static SubmitFn submit_and_wait;
 static StatusActualStateFn status_actual_state;
 static JointControlInitFn joint_control_init;
 static SetForceTorqueFn set_force_torque;
+static ContactRequestFn contact_request;
+static ContactFilterFn contact_filter_a, contact_filter_b;
+static ContactInformationFn contact_information;
 static int api_version = -1; /* initPlugin must return pybullet's SHARED_MEMORY_MAGIC_NUMBER */
 
 /* The leading fields of pybullet's b3PluginContext (the rest is not used). */
@@ -69,10 +92,10 @@ typedef struct {
     PyObject *owner; /* the exporter of buf, kept alive while attached */
     double *buf;
     Py_ssize_t size;
-    int body, torque_mode, capacity;
-    int q_index[NUM_MOTORS], u_index[NUM_MOTORS];
+    int body, ground, torque_mode, capacity;
+    int q_index[NUM_MOTORS], u_index[NUM_MOTORS], ee_links[NUM_EE];
     /* region offsets into buf */
-    Py_ssize_t ctrl, kp, kd, targets, hist_q, hist_qd, hist_base, torques, direction, offset;
+    Py_ssize_t ctrl, kp, kd, targets, hist_q, hist_qd, hist_base, torques, direction, offset, interp, ee;
 } Loop;
 
 static Loop staged; /* filled by stage(), taken by the next executePluginCommand */
@@ -184,7 +207,12 @@ EXPORT int preTickPluginCallback_a2perf_pdloop(struct PluginContext *ctx) {
     double ud[NUM_MOTORS];
     delayed_joints(L, c, count, ud);
     const double *q = entry(L, L->hist_q, count - 1), *qd = entry(L, L->hist_qd, count - 1);
-    const double *t = L->buf + L->targets + i * NUM_MOTORS;
+    /* the substep's target: m = prev + (i+1)/33 (goal - prev) in motor angles, then to URDF angles */
+    const double *dir = L->buf + L->direction, *off = L->buf + L->offset;
+    const double *prev = L->buf + L->interp, *goal = prev + NUM_MOTORS;
+    double *t = L->buf + L->targets + i * NUM_MOTORS;
+    double frac = (double)(i + 1) / (double)SUBSTEPS;
+    for (int j = 0; j < NUM_MOTORS; j++) t[j] = dir[j] * (prev[j] + frac * (goal[j] - prev[j])) + off[j];
     const double *kp = L->buf + L->kp, *kd = L->buf + L->kd;
     double lim = c[C_LIM];
     for (int j = 0; j < NUM_MOTORS; j++) {
@@ -210,17 +238,46 @@ EXPORT int postTickPluginCallback_a2perf_pdloop(struct PluginContext *ctx) {
         return 0;
     }
     Handle status = submit_and_wait(ctx->client, request_actual_state(ctx->client, L->body));
-    int body = -1, num_q = 0, num_u = 0;
-    const double *frame = NULL, *q = NULL, *qd = NULL, *reaction = NULL;
-    if (status == NULL || !status_actual_state(status, &body, &num_q, &num_u, &frame, &q, &qd, &reaction) ||
+    int body = -1, num_links = 0, num_q = 0, num_u = 0;
+    const double *frame = NULL, *q = NULL, *qd = NULL, *reaction = NULL, *link_frames = NULL, *motor = NULL;
+    const double *links = NULL, *link_velocities = NULL;
+    if (status == NULL ||
+        !status_actual_state(status, &body, &num_links, &num_q, &num_u, &frame, &q, &qd, &reaction, &link_frames,
+                             &motor, &links, &link_velocities) ||
         body != L->body || q == NULL || qd == NULL || num_q < 7 || num_u < 6) {
         fail(c, 1);
         return 0;
     }
+    if (c[C_ARMED] == 1.0) { /* the last substep: end-effector CoM positions (link state xyz) */
+        double *ee = L->buf + L->ee;
+        for (int k = 0; k < NUM_EE; k++) {
+            if (links == NULL || L->ee_links[k] < 0 || L->ee_links[k] >= num_links) {
+                fail(c, 1);
+                return 0;
+            }
+            for (int d = 0; d < 3; d++) ee[3 * k + d] = links[7 * L->ee_links[k] + d];
+        }
+        Handle request = contact_request(ctx->client);
+        contact_filter_a(request, L->body);
+        contact_filter_b(request, L->ground);
+        if (submit_and_wait(ctx->client, request) == NULL) {
+            fail(c, 1);
+            return 0;
+        }
+        struct ContactInformation contacts = {0, NULL};
+        contact_information(ctx->client, &contacts);
+        int fallen = 0;
+        for (int k = 0; k < contacts.count && !fallen; k++) {
+            int link = contacts.points[k].link_a, foot = 0;
+            for (int e = 0; e < NUM_EE; e++) foot |= link == L->ee_links[e];
+            fallen = !foot;
+        }
+        c[C_FALLEN] = fallen;
+    }
     long count = (long)c[C_COUNT];
     double *row_q = L->buf + L->hist_q + (count % L->capacity) * NUM_MOTORS;
     double *row_qd = L->buf + L->hist_qd + (count % L->capacity) * NUM_MOTORS;
-    double *row_base = L->buf + L->hist_base + (count % L->capacity) * 7;
+    double *row_base = L->buf + L->hist_base + (count % L->capacity) * BASE_WIDTH;
     for (int j = 0; j < NUM_MOTORS; j++) {
         if (L->q_index[j] >= num_q || L->u_index[j] >= num_u) {
             fail(c, 1);
@@ -231,6 +288,9 @@ EXPORT int postTickPluginCallback_a2perf_pdloop(struct PluginContext *ctx) {
     }
     for (int k = 0; k < 4; k++) row_base[k] = q[3 + k];  /* base orientation (x, y, z, w) */
     for (int k = 0; k < 3; k++) row_base[4 + k] = qd[3 + k];  /* base angular velocity, world frame */
+    for (int k = 0; k < 3; k++) row_base[7 + k] = q[k];       /* base (CoM) position */
+    for (int k = 0; k < 3; k++) row_base[10 + k] = qd[k];     /* base linear velocity */
+    row_base[13] = 1.0;                                       /* recorded */
     c[C_COUNT] = (double)(count + 1);
     c[C_SUBSTEP] += 1.0;
     c[C_ARMED] -= 1.0;
@@ -256,9 +316,13 @@ static PyObject *py_bind(PyObject *self, PyObject *args) {
     } functions[] = {
         {"b3RequestActualStateCommandInit", (void **)&request_actual_state},
         {"b3SubmitClientCommandAndWaitStatus", (void **)&submit_and_wait},
-        {"b3GetStatusActualState", (void **)&status_actual_state},
+        {"b3GetStatusActualState2", (void **)&status_actual_state},
         {"b3JointControlCommandInit2", (void **)&joint_control_init},
         {"b3JointControlSetDesiredForceTorque", (void **)&set_force_torque},
+        {"b3InitRequestContactPointInformation", (void **)&contact_request},
+        {"b3SetContactFilterBodyA", (void **)&contact_filter_a},
+        {"b3SetContactFilterBodyB", (void **)&contact_filter_b},
+        {"b3GetContactPointInformation", (void **)&contact_information},
     };
     for (size_t k = 0; k < sizeof functions / sizeof functions[0]; k++) {
         *functions[k].slot = dlsym(lib, functions[k].name);
@@ -271,15 +335,15 @@ static PyObject *py_bind(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-static int read_indices(PyObject *seq, int *out, const char *what) {
+static int read_indices(PyObject *seq, int *out, int n, const char *what) {
     PyObject *fast = PySequence_Fast(seq, what);
     if (fast == NULL) return -1;
-    if (PySequence_Fast_GET_SIZE(fast) != NUM_MOTORS) {
-        PyErr_Format(PyExc_ValueError, "%s needs %d entries", what, NUM_MOTORS);
+    if (PySequence_Fast_GET_SIZE(fast) != n) {
+        PyErr_Format(PyExc_ValueError, "%s needs %d entries", what, n);
         Py_DECREF(fast);
         return -1;
     }
-    for (int j = 0; j < NUM_MOTORS; j++) {
+    for (int j = 0; j < n; j++) {
         long v = PyLong_AsLong(PySequence_Fast_GET_ITEM(fast, j));
         if (v == -1 && PyErr_Occurred()) {
             Py_DECREF(fast);
@@ -291,19 +355,21 @@ static int read_indices(PyObject *seq, int *out, const char *what) {
     return 0;
 }
 
-/* stage(buf, body, torque_mode, q_index, u_index, layout): layout = (capacity, ctrl, kp, kd, targets,
-   hist_q, hist_qd, hist_base, torques, direction, offset), offsets in float64 items. */
+/* stage(buf, body, ground, torque_mode, q_index, u_index, ee_links, layout): layout = (capacity, ctrl, kp, kd,
+   targets, hist_q, hist_qd, hist_base, torques, direction, offset, interp, ee), offsets in float64 items. */
 static PyObject *py_stage(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *owner, *q_index, *u_index;
+    PyObject *owner, *q_index, *u_index, *ee_links;
     Loop L;
     memset(&L, 0, sizeof L);
     Py_ssize_t capacity;
-    if (!PyArg_ParseTuple(args, "OiiOO(nnnnnnnnnnn)", &owner, &L.body, &L.torque_mode, &q_index, &u_index,
+    if (!PyArg_ParseTuple(args, "OiiiOOO(nnnnnnnnnnnnn)", &owner, &L.body, &L.ground, &L.torque_mode, &q_index, &u_index, &ee_links,
                           &capacity, &L.ctrl, &L.kp, &L.kd, &L.targets, &L.hist_q, &L.hist_qd, &L.hist_base,
-                          &L.torques, &L.direction, &L.offset))
+                          &L.torques, &L.direction, &L.offset, &L.interp, &L.ee))
         return NULL;
-    if (read_indices(q_index, L.q_index, "q_index") < 0 || read_indices(u_index, L.u_index, "u_index") < 0)
+    if (read_indices(q_index, L.q_index, NUM_MOTORS, "q_index") < 0 ||
+        read_indices(u_index, L.u_index, NUM_MOTORS, "u_index") < 0 ||
+        read_indices(ee_links, L.ee_links, NUM_EE, "ee_links") < 0)
         return NULL;
     Py_buffer view;
     if (PyObject_GetBuffer(owner, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
@@ -322,10 +388,12 @@ static PyObject *py_stage(PyObject *self, PyObject *args) {
                          L.targets + SUBSTEPS * NUM_MOTORS,
                          L.hist_q + capacity * NUM_MOTORS,
                          L.hist_qd + capacity * NUM_MOTORS,
-                         L.hist_base + capacity * 7,
+                         L.hist_base + capacity * BASE_WIDTH,
                          L.torques + SUBSTEPS * NUM_MOTORS,
                          L.direction + NUM_MOTORS,
-                         L.offset + NUM_MOTORS};
+                         L.offset + NUM_MOTORS,
+                         L.interp + 2 * NUM_MOTORS,
+                         L.ee + 3 * NUM_EE};
     for (size_t k = 0; k < sizeof ends / sizeof ends[0]; k++) {
         if (ends[k] > L.size || capacity < 1) {
             PyErr_SetString(PyExc_ValueError, "the loop layout does not fit in the buffer");
@@ -354,7 +422,8 @@ PyMODINIT_FUNC PyInit__pdloop(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
     if (PyModule_AddStringConstant(m, "PLUGIN_POSTFIX", "_a2perf_pdloop") < 0 ||
-        PyModule_AddIntConstant(m, "CTRL_FIELDS", C_FIELDS) < 0) {
+        PyModule_AddIntConstant(m, "CTRL_FIELDS", C_FIELDS) < 0 || PyModule_AddIntConstant(m, "ABI", LOOP_ABI) < 0 ||
+        PyModule_AddIntConstant(m, "BASE_WIDTH", BASE_WIDTH) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -15,7 +15,7 @@ reference not advancing in the first step, no fall check in the first step.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,7 +32,6 @@ from a2perf.envs.quadruped.constants import (
     INIT_POSITION,
     INIT_QUAT,
     NUM_MOTORS,
-    OBS_DIM,
     RANDOMIZER_RANGES,
     TEST_EPISODE_STEPS,
 )
@@ -42,10 +41,10 @@ from a2perf.envs.quadruped.task import ImitationTask, RobotState
 from a2perf.errors import ConfigError
 
 MODES = ("train", "test")
+_DEFAULT_MOTOR_ANGLES = DEFAULT_MOTOR_ANGLES.tolist()
 
 
-@dataclass(frozen=True)
-class StepResult:
+class StepResult(NamedTuple):
     """One env step: obs (160,) float64, reward in [0, 1], terminated, truncated, info."""
 
     obs: np.ndarray
@@ -53,6 +52,18 @@ class StepResult:
     terminated: bool
     truncated: bool
     info: dict
+
+
+def roll_pitch(q) -> tuple[float, float]:
+    """Roll and pitch (rad) of a quaternion (x, y, z, w), as pybullet's getEulerFromQuaternion computes them
+    (same formulas and operation order, so the same bits; without the call's cost)."""
+    x, y, z, w = q
+    sine_pitch = -2 * (x * z - w * y)
+    if sine_pitch <= -0.99999:
+        return 0.0, -0.5 * math.pi
+    if sine_pitch >= 0.99999:
+        return 0.0, 0.5 * math.pi
+    return math.atan2(2 * (y * z + w * x), w * w - x * x - y * y + z * z), math.asin(sine_pitch)
 
 
 def curriculum_length(steps: int, num_parallel_envs: int = 1) -> int:
@@ -128,9 +139,10 @@ class QuadrupedCore:
         """Non-final steps taken by this instance (drives the curriculum)."""
         self.episode_length = TEST_EPISODE_STEPS
         self.steps = 0
-        self._imu = np.zeros((HISTORY_STEPS, 4))
-        self._last_action = np.zeros((HISTORY_STEPS, NUM_MOTORS))
-        self._motor = np.zeros((HISTORY_STEPS, NUM_MOTORS))
+        # sensor histories, newest first (lists of floats: see ImitationTask.reward_terms for why)
+        self._imu = [[0.0] * 4] * HISTORY_STEPS
+        self._last_action = [[0.0] * NUM_MOTORS] * HISTORY_STEPS
+        self._motor = [[0.0] * NUM_MOTORS] * HISTORY_STEPS
         self._heading = 0.0
         self._needs_reset = True
         self._last_terms: dict[str, float] = {}
@@ -145,20 +157,28 @@ class QuadrupedCore:
         self._needs_reset = True
 
     # -------------------------------------------------------------- sensors
-    def _read_sensors(self) -> tuple[np.ndarray, np.ndarray]:
+    def _read_sensors(self) -> tuple[list[float], list[float]]:
+        """Delayed IMU [roll, pitch, roll rate, pitch rate] and motor angles (12); sets the heading."""
         q_rel, rates = self.sim.delayed_base()
-        roll, pitch, _ = self.sim._pb.getEulerFromQuaternion(q_rel.tolist())
-        imu = np.array([roll, pitch, rates[0], rates[1]])
+        roll, pitch = roll_pitch(q_rel)
         self._heading = quat.heading1(q_rel)
-        return imu, self.sim.delayed_motor_angles()
+        return [roll, pitch, rates[0], rates[1]], self.sim.delayed_motor_angles()
 
     def _observation(self) -> np.ndarray:
-        obs = np.empty(OBS_DIM)
-        obs[0:12] = self._imu.reshape(-1)
-        obs[12:48] = self._last_action.reshape(-1)
-        obs[48:84] = self._motor.reshape(-1)
-        obs[84:] = self.task.target_observation(self._heading)
-        return obs
+        """(160,): IMU, last actions and motor angles (newest first, 3 steps each), target frames."""
+        imu, act, motor = self._imu, self._last_action, self._motor
+        return np.array(
+            imu[0]
+            + imu[1]
+            + imu[2]
+            + act[0]
+            + act[1]
+            + act[2]
+            + motor[0]
+            + motor[1]
+            + motor[2]
+            + self.task.target_observation(self._heading)
+        )
 
     # ---------------------------------------------------------------- reset
     def reset(self, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
@@ -167,9 +187,9 @@ class QuadrupedCore:
         sim.restore_initial_state()
         sim.reset_history()
         imu, motor = self._read_sensors()
-        self._imu[:] = imu
-        self._motor[:] = motor
-        self._last_action[:] = 0.0
+        self._imu = [imu] * HISTORY_STEPS
+        self._motor = [motor] * HISTORY_STEPS
+        self._last_action = [[0.0] * NUM_MOTORS] * HISTORY_STEPS
         if self.episode_steps is not None:
             self.episode_length = self.episode_steps
         elif self.mode == "test":
@@ -211,20 +231,21 @@ class QuadrupedCore:
         a = np.asarray(action, dtype=np.float64)
         if a.shape != (NUM_MOTORS,):
             raise ConfigError(f"action has shape {a.shape}; expected ({NUM_MOTORS},) residual motor angles")
-        if not np.all(np.isfinite(a)):
-            raise ConfigError(
-                f"action contains NaN or inf at index {int(np.flatnonzero(~np.isfinite(a))[0])}; pass finite values"
-            )
-        target = DEFAULT_MOTOR_ANGLES + np.clip(a, -ACTION_LIMIT, ACTION_LIMIT)
+        values = a.tolist()
+        if not all(map(math.isfinite, values)):
+            bad = next(k for k, v in enumerate(values) if not math.isfinite(v))
+            raise ConfigError(f"action contains NaN or inf at index {bad}; pass finite values")
+        lim = ACTION_LIMIT
+        target = [
+            m + (lim if v > lim else (-lim if v < -lim else v))
+            for m, v in zip(_DEFAULT_MOTOR_ANGLES, values)  # noqa: B905
+        ]
         sim = self.sim
         sim.step(target)
         imu, motor = self._read_sensors()
-        self._imu[1:] = self._imu[:-1]
-        self._imu[0] = imu
-        self._motor[1:] = self._motor[:-1]
-        self._motor[0] = motor
-        self._last_action[1:] = self._last_action[:-1]
-        self._last_action[0] = target
+        self._imu = [imu, *self._imu[:-1]]
+        self._motor = [motor, *self._motor[:-1]]
+        self._last_action = [target, *self._last_action[:-1]]
         pos, orn, lin, ang = sim.base_state()
         self.task.update(self.steps, pos)
         joints, joint_vel = sim.joint_state()
@@ -243,13 +264,13 @@ class QuadrupedCore:
         info = self._info()
         if reason is not None:
             info["termination_reason"] = reason
-        obs = self._observation()
-        if not np.isfinite(obs).all():
+        # every observed quantity that the physics can corrupt passes through the IMU or the motor angles
+        if not math.isfinite(imu[0] + imu[1] + imu[2] + imu[3] + sum(motor)):
             self._needs_reset = True
             raise RuntimeError(
                 "the pybullet simulation diverged (non-finite state); call reset() (this is a bug, please report it)"
             )
-        return StepResult(obs, reward, terminated, truncated, info)
+        return StepResult(self._observation(), reward, terminated, truncated, info)
 
     def render(self, width: int = 480, height: int = 360) -> np.ndarray:
         """RGB frame (height, width, 3) following the robot."""

@@ -65,7 +65,12 @@ _C_KNEE_WRAP = 8
 _C_TIMING = 9  # nonzero: time the compiled callbacks
 _C_SECONDS = 10  # their accumulated wall time (s)
 _C_REPLAY = 11  # nonzero: apply the torques region as is (no PD, no reading); see step_torques
-_CTRL_FIELDS = 12
+_C_FALLEN = 12  # after the last substep: 1.0 if a link other than the end effectors touches the ground
+_CTRL_FIELDS = 13
+_LOOP_ABI = 5  # _pdloop.c's LOOP_ABI: the buffer layout and stage() arguments this module uses
+_BASE_WIDTH = 14
+"""A base reading: world orientation xyzw (4), angular velocity (3), CoM position (3), velocity (3),
+then 1.0 if it was recorded (the Python loop records only the substeps the latency model reads)."""
 _LOOP_ERRORS = {
     0: "the plugin did not run (is it attached to this client?)",
     1: "pybullet's state request for the robot failed (was the robot removed?)",
@@ -83,10 +88,12 @@ def _buffer_layout() -> dict[str, int]:
         "targets": ACTION_REPEAT * NUM_MOTORS,
         "hist_q": _CAPACITY * NUM_MOTORS,
         "hist_qd": _CAPACITY * NUM_MOTORS,
-        "hist_base": _CAPACITY * 7,
+        "hist_base": _CAPACITY * _BASE_WIDTH,
         "torques": ACTION_REPEAT * NUM_MOTORS,
         "direction": NUM_MOTORS,
         "offset": NUM_MOTORS,
+        "interp": 2 * NUM_MOTORS,
+        "ee": 3 * len(END_EFFECTOR_LINK_IDS),
     }
     offsets, at = {}, 0
     for name, size in sizes.items():
@@ -102,6 +109,8 @@ _LAYOUT_ARGS = (
     *(_LAYOUT[k] for k in ("ctrl", "kp", "kd", "targets", "hist_q", "hist_qd", "hist_base", "torques")),
     _LAYOUT["direction"],
     _LAYOUT["offset"],
+    _LAYOUT["interp"],
+    _LAYOUT["ee"],
 )
 _compiled_cache: dict[str, object] = {}
 _INIT_QUAT_INV = quat.conj1(INIT_QUAT.tolist())
@@ -135,7 +144,8 @@ def compiled_pd_loop() -> tuple[ModuleType | None, str]:
 
             from a2perf.envs.quadruped import _pdloop
 
-            if getattr(_pdloop, "CTRL_FIELDS", None) != _CTRL_FIELDS:
+            built = tuple(getattr(_pdloop, k, None) for k in ("ABI", "CTRL_FIELDS", "BASE_WIDTH"))
+            if built != (_LOOP_ABI, _CTRL_FIELDS, _BASE_WIDTH):
                 raise ImportError("it is stale (built from another version of _pdloop.c)")
             _pdloop.bind(pybullet.__file__, pybullet.getAPIVersion())
             module = _pdloop
@@ -167,6 +177,12 @@ def butterworth_coefficients(cutoff_hz: float, sample_hz: float) -> tuple[np.nda
 
 
 FILTER_B, FILTER_A = butterworth_coefficients(FILTER_CUTOFF_HZ, 1.0 / CONTROL_TIME_STEP)
+_FILTER_B = FILTER_B.tolist()
+_FILTER_A = FILTER_A[1:].tolist()
+_FRACTIONS = np.arange(1, ACTION_REPEAT + 1)[:, None] / ACTION_REPEAT
+"""(33, 1) interpolation weights of the substep targets."""
+_DIRECTION = MOTOR_DIRECTION.tolist()
+_OFFSET = MOTOR_OFFSET.tolist()
 
 
 def wrap_angle(x: np.ndarray) -> np.ndarray:
@@ -271,7 +287,9 @@ class LaikagoSim:
         self._targets = self._region("targets", (ACTION_REPEAT, NUM_MOTORS))
         self._hq = self._region("hist_q", (_CAPACITY, NUM_MOTORS))
         self._hqd = self._region("hist_qd", (_CAPACITY, NUM_MOTORS))
-        self._hb = self._region("hist_base", (_CAPACITY, 7))
+        self._hb = self._region("hist_base", (_CAPACITY, _BASE_WIDTH))
+        self._interp = self._region("interp", (2, NUM_MOTORS))
+        self._ee = self._region("ee", (len(END_EFFECTOR_LINK_IDS), 3))
         self.torques = self._region("torques", (ACTION_REPEAT, NUM_MOTORS))
         """(33, 12) PD torques (N m) applied in the substeps of the last env step."""
         self._region("direction", (NUM_MOTORS,))[:] = MOTOR_DIRECTION
@@ -322,7 +340,14 @@ class LaikagoSim:
             )
         info = [pb.getJointInfo(rid, j, physicsClientId=cid) for j in self._joint_ids]
         module.stage(
-            self._buf, rid, pb.TORQUE_CONTROL, [x[3] for x in info], [x[4] for x in info], _LAYOUT_ARGS
+            self._buf,
+            rid,
+            self.ground,
+            pb.TORQUE_CONTROL,
+            [x[3] for x in info],
+            [x[4] for x in info],
+            list(END_EFFECTOR_LINK_IDS),
+            _LAYOUT_ARGS,
         )
         if pb.executePluginCommand(plugin, physicsClientId=cid) != 1:
             raise RuntimeError(
@@ -358,6 +383,7 @@ class LaikagoSim:
     ) -> None:
         """Teleport the robot: base pose (3,)+(4,) and velocity (3,)+(3,), URDF joints and rates (12,)."""
         pb, cid, rid = self._pb, self.client, self.robot
+        self._ctrl[_C_SUBSTEP] = 0.0  # the last reading is no longer the current state
         pb.resetBasePositionAndOrientation(rid, list(root_pos), list(root_quat), physicsClientId=cid)
         pb.resetBaseVelocity(rid, list(root_vel), list(root_ang_vel), physicsClientId=cid)
         pb.resetJointStatesMultiDof(
@@ -375,6 +401,7 @@ class LaikagoSim:
         robot-ground contact manifold, whose warm-start impulses would otherwise carry over.
         """
         pb, cid = self._pb, self.client
+        self._ctrl[_C_SUBSTEP] = 0.0  # the last reading is no longer the current state
         pb.resetBasePositionAndOrientation(
             self.robot, [0.0, 0.0, 100.0], INIT_QUAT.tolist(), physicsClientId=cid
         )
@@ -392,11 +419,12 @@ class LaikagoSim:
         c[_C_COUNT] = 1.0
         self._hq[0] = DEFAULT_JOINT_ANGLES
         self._hqd[0] = 0.0
+        self._hb[0] = 0.0
         self._hb[0, :4] = INIT_QUAT
-        self._hb[0, 4:] = 0.0
-        self._filter_x: np.ndarray | None = None
-        self._filter_y: np.ndarray | None = None
-        self._last_filtered: np.ndarray | None = None
+        self._hb[0, 13] = 1.0
+        self._filter_x: list[list[float]] | None = None
+        self._filter_y: list[list[float]] | None = None
+        self._last_filtered: list[float] | None = None
 
     def set_dynamics(self, dyn: Dynamics) -> None:
         """Apply an episode's dynamics parameters (masses, inertias, friction, strength, latency)."""
@@ -458,63 +486,72 @@ class LaikagoSim:
             return 0, 0, 0.0
         return count - 1 - n, count - 2 - n, self._lat_alpha
 
-    def delayed_motor_angles(self) -> np.ndarray:
-        """Latency-delayed measured motor angles, wrapped to [-pi, pi), shape (12,)."""
-        i, j, alpha = self._delayed_index(int(self._ctrl[_C_COUNT]))
-        u = self._hq[i % _CAPACITY]
-        if alpha != 0.0:
-            u = (1.0 - alpha) * u + alpha * self._hq[j % _CAPACITY]
-        return wrap_angle(motor_from_urdf(u))
+    def delayed_motor_angles(self) -> list[float]:
+        """Latency-delayed measured motor angles, wrapped to [-pi, pi), 12 floats.
 
-    def delayed_base(self) -> tuple[np.ndarray, np.ndarray]:
+        Scalar arithmetic, like the rest of the per-step path: it runs right after 33 physics substeps,
+        with the interpreter's caches cold, where each small numpy call costs microseconds.
+        """
+        i, j, alpha = self._delayed_index(int(self._ctrl[_C_COUNT]))
+        u = self._hq[i % _CAPACITY].tolist()
+        if alpha != 0.0:
+            a = 1.0 - alpha
+            u = [a * x + alpha * y for x, y in zip(u, self._hq[j % _CAPACITY].tolist())]  # noqa: B905
+        pi, two_pi = math.pi, 2.0 * math.pi
+        return [(d * (x - o) + pi) % two_pi - pi for d, x, o in zip(_DIRECTION, u, _OFFSET)]  # noqa: B905
+
+    def delayed_base(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
         """Latency-delayed canonical base orientation q_rel (4,) and body rates (3,) (linear blend)."""
         i, j, alpha = self._delayed_index(int(self._ctrl[_C_COUNT]))
         q, w = self._base_reading(self._hb[i % _CAPACITY])
         if alpha == 0.0:
             return q, w
         q2, w2 = self._base_reading(self._hb[j % _CAPACITY])
-        return (1.0 - alpha) * q + alpha * q2, (1.0 - alpha) * w + alpha * w2
+        a = 1.0 - alpha
+        return (
+            tuple(a * x + alpha * y for x, y in zip(q, q2)),  # noqa: B905
+            tuple(a * x + alpha * y for x, y in zip(w, w2)),  # noqa: B905
+        )
 
     @staticmethod
-    def _base_reading(row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _base_reading(row: np.ndarray) -> tuple[tuple[float, ...], tuple[float, ...]]:
         """Canonical orientation (4,) and body rates (3,) of a base reading [world quat (4), world rates (3)]."""
-        if math.isnan(row[0]):
+        reading = row.tolist()
+        if reading[13] != 1.0:
             raise RuntimeError("base reading needed by the latency model was not recorded (bug)")
-        q_world, w_world = row[:4].tolist(), row[4:].tolist()
-        q_rel = quat.mul1(q_world, _INIT_QUAT_INV)
-        rates = quat.rotate1(quat.conj1(q_rel), w_world)
-        return np.array(q_rel), np.array(rates)
+        q_rel = quat.mul1(reading[:4], _INIT_QUAT_INV)
+        return q_rel, quat.rotate1(quat.conj1(q_rel), reading[4:7])
 
-    def step(self, motor_targets: np.ndarray) -> None:
-        """Advance one env step (33 x 1 ms) toward absolute motor targets m0 + a, shape (12,)."""
-        x = np.asarray(motor_targets, dtype=np.float64)
+    def step(self, motor_targets: list[float] | np.ndarray) -> None:
+        """Advance one env step (33 x 1 ms) toward absolute motor targets m0 + a, 12 floats."""
+        x = [float(v) for v in motor_targets]
         if self._filter_x is None:
             init = self.delayed_motor_angles()
-            self._filter_x = np.stack([init, init])
-            self._filter_y = np.stack([init, init])
-        fx, fy = self._filter_x, self._filter_y
-        y = (
-            FILTER_B[0] * x
-            + FILTER_B[1] * fx[0]
-            + FILTER_B[2] * fx[1]
-            - FILTER_A[1] * fy[0]
-            - FILTER_A[2] * fy[1]
-        )
-        fx[1] = fx[0]
-        fx[0] = x
-        fy[1] = fy[0]
-        fy[0] = y
+            self._filter_x = [init, init]
+            self._filter_y = [init, init]
+        (fx0, fx1), (fy0, fy1) = self._filter_x, self._filter_y
+        b0, b1, b2 = _FILTER_B
+        a1, a2 = _FILTER_A
+        y = [
+            b0 * xi + b1 * f0 + b2 * f1 - a1 * g0 - a2 * g1
+            for xi, f0, f1, g0, g1 in zip(x, fx0, fx1, fy0, fy1)  # noqa: B905 (hot path)
+        ]
+        self._filter_x = [x, fx0]
+        self._filter_y = [y, fy0]
         prev = self._last_filtered
-        if prev is None:
-            self._targets[:] = urdf_from_motor(y)
-        else:
-            frac = np.arange(1, ACTION_REPEAT + 1)[:, None] / ACTION_REPEAT
-            self._targets[:] = urdf_from_motor(prev + frac * (y - prev))
         self._last_filtered = y
-        if self.pd_loop == "compiled":
+        if self.pd_loop == "compiled":  # the plugin interpolates the substep targets
+            self._interp[0] = y if prev is None else prev
+            self._interp[1] = y
             self._run_substeps_compiled()
+            return
+        yv = np.array(y)
+        if prev is None:
+            self._targets[:] = urdf_from_motor(yv)
         else:
-            self._run_substeps_python()
+            pv = np.array(prev)
+            self._targets[:] = urdf_from_motor(pv + _FRACTIONS * (yv - pv))
+        self._run_substeps_python()
 
     def _step_physics(self) -> None:
         """One stepSimulation, timed into :attr:`physics_time` when :attr:`clock` is set."""
@@ -614,9 +651,10 @@ class LaikagoSim:
             hqd[row] = qd
             if record_from <= i <= record_to:
                 hb[row, :4] = get_pose(rid, physicsClientId=cid)[1]
-                hb[row, 4:] = get_vel(rid, physicsClientId=cid)[1]
+                hb[row, 4:7] = get_vel(rid, physicsClientId=cid)[1]
+                hb[row, 13] = 1.0
             else:
-                hb[row, 0] = math.nan
+                hb[row, 13] = 0.0
             count += 1
         self._ctrl[_C_COUNT] = count
         self.physics_time += phys
@@ -644,7 +682,7 @@ class LaikagoSim:
             for _ in range(ACTION_REPEAT):
                 pb.stepSimulation(physicsClientId=cid)
         finally:
-            c[_C_REPLAY] = c[_C_ARMED] = 0.0
+            c[_C_REPLAY] = c[_C_ARMED] = c[_C_SUBSTEP] = 0.0  # no reading was taken
             self.torques[:] = saved
 
     # ---------------------------------------------------------------- reading
@@ -655,6 +693,10 @@ class LaikagoSim:
 
     def base_state(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """True base CoM position (3,), orientation xyzw (4,), world linear (3,) and angular (3,) velocity."""
+        if self.pd_loop == "compiled" and self._ctrl[_C_SUBSTEP] == ACTION_REPEAT:
+            # the compiled loop's reading after the last substep (the same state request pybullet makes)
+            row = self._hb[(int(self._ctrl[_C_COUNT]) - 1) % _CAPACITY]
+            return row[7:10].copy(), row[:4].copy(), row[10:13].copy(), row[4:7].copy()
         pb, cid, rid = self._pb, self.client, self.robot
         pos, orn = pb.getBasePositionAndOrientation(rid, physicsClientId=cid)
         lin, ang = pb.getBaseVelocity(rid, physicsClientId=cid)
@@ -662,11 +704,15 @@ class LaikagoSim:
 
     def end_effector_positions(self) -> np.ndarray:
         """World CoM positions (8, 3) of the lower legs and toes (links 2, 3, 6, 7, 10, 11, 14, 15)."""
+        if self.pd_loop == "compiled" and self._ctrl[_C_SUBSTEP] == ACTION_REPEAT:
+            return self._ee.copy()  # read by the compiled loop after the last substep
         states = self._pb.getLinkStates(self.robot, list(END_EFFECTOR_LINK_IDS), physicsClientId=self.client)
         return np.array([s[0] for s in states])
 
     def has_fallen(self) -> bool:
         """True if any robot link other than the lower legs and toes touches the ground."""
+        if self.pd_loop == "compiled" and self._ctrl[_C_SUBSTEP] == ACTION_REPEAT:
+            return self._ctrl[_C_FALLEN] != 0.0  # checked by the compiled loop after the last substep
         contacts = self._pb.getContactPoints(bodyA=self.robot, bodyB=self.ground, physicsClientId=self.client)
         return any(c[3] not in _CONTACT_OK for c in contacts)
 
@@ -678,9 +724,11 @@ class LaikagoSim:
         states = pb.getJointStates(rid, self._joint_ids, physicsClientId=cid)
         self._hq[row] = [x[0] for x in states]
         self._hqd[row] = [x[1] for x in states]
-        self._hb[row, :4] = pb.getBasePositionAndOrientation(rid, physicsClientId=cid)[1]
-        self._hb[row, 4:] = pb.getBaseVelocity(rid, physicsClientId=cid)[1]
+        pos, orn = pb.getBasePositionAndOrientation(rid, physicsClientId=cid)
+        lin, ang = pb.getBaseVelocity(rid, physicsClientId=cid)
+        self._hb[row] = (*orn, *ang, *pos, *lin, 1.0)
         self._ctrl[_C_COUNT] = count + 1
+        self._ctrl[_C_SUBSTEP] = 0.0
 
     def render(self, width: int = 480, height: int = 360, distance: float = 1.5) -> np.ndarray:
         """RGB image (height, width, 3) uint8 from a camera that follows the robot base."""

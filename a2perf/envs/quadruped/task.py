@@ -58,10 +58,13 @@ class RobotState:
     end_effectors: np.ndarray
 
 
-def _heading_rot_z(h: float) -> np.ndarray:
-    """2x2 rotation R_z(-h) acting on xy."""
-    c, s = math.cos(h), math.sin(h)
-    return np.array([[c, s], [-s, c]])
+def _squared_distance(a: list[float], b: list[float]) -> float:
+    """Sum of squared differences of two equally long float lists."""
+    total = 0.0
+    for x, y in zip(a, b):  # noqa: B905 (hot path)
+        d = x - y
+        total += d * d
+    return total
 
 
 class ImitationTask:
@@ -86,6 +89,9 @@ class ImitationTask:
         self._tab: MotionSample | None = None
         self._tab_phase = np.zeros(0)
         self._tab_ee = np.zeros((0, 8, 3))
+        self._rows_pos: list[list[float]] = []
+        self._rows_quat: list[list[float]] = []
+        self._rows_joints: list[list[float]] = []
 
     @property
     def origin_quat(self) -> np.ndarray:
@@ -191,6 +197,10 @@ class ImitationTask:
             self._tab_phase = np.clip(times / self.clip.duration, 0.0, 1.0)
         self._tab_ee = self._kin.end_effectors(np.zeros((rows, 3)), tab.root_quat, tab.joints)
         self._tab_times = times
+        # the rows the target observation reads every step, as Python floats
+        self._rows_pos = tab.root_pos.tolist()
+        self._rows_quat = tab.root_quat.tolist()
+        self._rows_joints = tab.joints.tolist()
 
     def update(self, steps_done: int, robot_pos: np.ndarray) -> None:
         """Advance the reference to the step's motion time; cycle sync at phase wrap.
@@ -212,59 +222,70 @@ class ImitationTask:
         self.motion_time = float(self._tab_times[row])
 
     # ---------------------------------------------------------- observation
-    def target_observation(self, robot_heading: float) -> np.ndarray:
-        """Target frames (76,): for k in (1, 2, 10, 30) steps ahead, [pos (3), quat (4), joints (12)].
+    def target_observation(self, robot_heading: float) -> list[float]:
+        """Target frames (76 floats): for k in (1, 2, 10, 30) steps ahead, [pos (3), quat (4), joints (12)].
+
+        Positions relative to the current reference, both rotated by the robot's heading.
 
         Args:
           robot_heading: heading of the robot's (delayed) canonical base orientation (rad).
         """
-        f, i = self._tab, self._row
-        rows = _TARGET_ROWS + i
-        rel = f.root_pos[rows] - f.root_pos[i]
+        pos, rot, joints, i = self._rows_pos, self._rows_quat, self._rows_joints, self._row
         c, sn = math.cos(robot_heading), math.sin(robot_heading)
-        out = np.empty((len(TARGET_FRAME_STEPS), 19))
-        out[:, 0] = c * rel[:, 0] + sn * rel[:, 1]
-        out[:, 1] = -sn * rel[:, 0] + c * rel[:, 1]
-        out[:, 2] = rel[:, 2]
-        q = f.root_quat[rows]
         # q_z(-h) ⊗ q with q_z(-h) = (0, 0, -sin(h/2), cos(h/2))
         hs, hc = -math.sin(0.5 * robot_heading), math.cos(0.5 * robot_heading)
-        x, y, z, w = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
-        rq = out[:, 3:7]
-        rq[:, 0] = hc * x - hs * y
-        rq[:, 1] = hc * y + hs * x
-        rq[:, 2] = hc * z + hs * w
-        rq[:, 3] = hc * w - hs * z
-        rq *= np.where(rq[:, 3:4] < 0.0, -1.0, 1.0)
-        out[:, 7:] = f.joints[rows]
-        return out.reshape(-1)
+        x0, y0, z0 = pos[i]
+        out: list[float] = []
+        for k in TARGET_FRAME_STEPS:
+            px, py, pz = pos[i + k]
+            rx, ry = px - x0, py - y0
+            x, y, z, w = rot[i + k]
+            q = (hc * x - hs * y, hc * y + hs * x, hc * z + hs * w, hc * w - hs * z)
+            if q[3] < 0.0:
+                q = (-q[0], -q[1], -q[2], -q[3])
+            out += [c * rx + sn * ry, -sn * rx + c * ry, pz - z0, *q, *joints[i + k]]
+        return out
 
     # ------------------------------------------------------------- reward
     def reward_terms(self, robot: RobotState) -> dict[str, float]:
-        """The five reward terms, each in [0, 1] (spec §4)."""
+        """The five reward terms, each in [0, 1] (spec §4).
+
+        Scalar Python arithmetic on the few dozen numbers involved: per env step this runs right after
+        33 physics substeps have evicted the interpreter's caches, where every small numpy call costs
+        several microseconds.
+        """
         f, i = self._tab, self._row
-        dj = f.joints[i] - robot.joints
-        dq = f.joint_vel[i] - robot.joint_vel
-        ref_pos = f.root_pos[i] + self.origin_pos
+        pose_err = _squared_distance(f.joints[i].tolist(), robot.joints.tolist())
+        vel_err = _squared_distance(f.joint_vel[i].tolist(), robot.joint_vel.tolist())
+        ox, oy, oz = self.origin_pos.tolist()
+        px, py, pz = f.root_pos[i].tolist()
+        ref_x, ref_y, ref_z = px + ox, py + oy, pz + oz
         ref_quat = f.root_quat[i].tolist()
         sim_quat = robot.root_quat.tolist()
         h_ref = quat.heading1(quat.mul1(ref_quat, _INIT_QUAT_INV1))
         h_sim = quat.heading1(quat.mul1(sim_quat, _INIT_QUAT_INV1))
-        ref_ee = self._tab_ee[i]
-        ref_local = ref_ee[:, :2] @ _heading_rot_z(h_ref).T
-        sim_local = (robot.end_effectors[:, :2] - robot.root_pos[:2]) @ _heading_rot_z(h_sim).T
-        dxy = ref_local - sim_local
-        dz = (ref_ee[:, 2] + ref_pos[2]) - robot.end_effectors[:, 2]
-        ee_err = float(np.sum(dxy * dxy) + END_EFFECTOR_HEIGHT_WEIGHT * np.dot(dz, dz))
-        dpos = ref_pos - robot.root_pos
+        # end effectors in each body's heading frame: R_z(-h) applied to xy; z stays world height
+        cr, sr = math.cos(h_ref), math.sin(h_ref)
+        cs, ss = math.cos(h_sim), math.sin(h_sim)
+        bx, by, bz = robot.root_pos.tolist()
+        ee_xy = ee_z = 0.0
+        for (ex, ey, ez), (sx, sy, sz) in zip(self._tab_ee[i].tolist(), robot.end_effectors.tolist()):  # noqa: B905
+            sx, sy = sx - bx, sy - by
+            dx = (cr * ex + sr * ey) - (cs * sx + ss * sy)
+            dy = (cr * ey - sr * ex) - (cs * sy - ss * sx)
+            dz = (ez + ref_z) - sz
+            ee_xy += dx * dx + dy * dy
+            ee_z += dz * dz
+        ee_err = ee_xy + END_EFFECTOR_HEIGHT_WEIGHT * ee_z
+        dpx, dpy, dpz = ref_x - bx, ref_y - by, ref_z - bz
         theta = quat.angle1(quat.mul1(ref_quat, quat.conj1(sim_quat)))
-        root_pose_err = float(np.dot(dpos, dpos)) + ROOT_ROTATION_WEIGHT * theta * theta
-        dv = f.root_vel[i] - robot.root_vel
-        dw = f.root_ang_vel[i] - robot.root_ang_vel
-        root_vel_err = float(np.dot(dv, dv)) + ROOT_ANGULAR_VELOCITY_WEIGHT * float(np.dot(dw, dw))
+        root_pose_err = (dpx * dpx + dpy * dpy + dpz * dpz) + ROOT_ROTATION_WEIGHT * theta * theta
+        lin_err = _squared_distance(f.root_vel[i].tolist(), robot.root_vel.tolist())
+        ang_err = _squared_distance(f.root_ang_vel[i].tolist(), robot.root_ang_vel.tolist())
+        root_vel_err = lin_err + ROOT_ANGULAR_VELOCITY_WEIGHT * ang_err
         return {
-            "pose": math.exp(-POSE_SCALE * float(np.dot(dj, dj))),
-            "velocity": math.exp(-VELOCITY_SCALE * float(np.dot(dq, dq))),
+            "pose": math.exp(-POSE_SCALE * pose_err),
+            "velocity": math.exp(-VELOCITY_SCALE * vel_err),
             "end_effector": math.exp(-END_EFFECTOR_SCALE * ee_err),
             "root_pose": math.exp(-ROOT_POSE_SCALE * root_pose_err),
             "root_velocity": math.exp(-ROOT_VELOCITY_SCALE * root_vel_err),
@@ -277,11 +298,13 @@ class ImitationTask:
 
     def deviation_exceeded(self, root_pos: np.ndarray, root_quat: np.ndarray) -> str | None:
         """Name of the violated limit (root > 1 m from the reference, or rotated > pi/2), else None."""
-        f, i = self._tab, self._row
-        d = f.root_pos[i] + self.origin_pos - root_pos
-        if float(np.dot(d, d)) > MAX_ROOT_DISTANCE**2:
+        i = self._row
+        (px, py, pz), (ox, oy, oz) = self._rows_pos[i], self.origin_pos.tolist()
+        bx, by, bz = np.asarray(root_pos).tolist()
+        dx, dy, dz = px + ox - bx, py + oy - by, pz + oz - bz
+        if dx * dx + dy * dy + dz * dz > MAX_ROOT_DISTANCE**2:
             return "root_distance"
-        theta = quat.angle1(quat.mul1(f.root_quat[i].tolist(), quat.conj1(np.asarray(root_quat).tolist())))
+        theta = quat.angle1(quat.mul1(self._rows_quat[i], quat.conj1(np.asarray(root_quat).tolist())))
         if abs(theta) > MAX_ROOT_ANGLE:
             return "root_rotation"
         if self.clip.is_over(self.motion_time):

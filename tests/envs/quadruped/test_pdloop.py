@@ -110,3 +110,62 @@ def test_compiled_loop_failure_is_a_clear_error():
             sim.step(DEFAULT_MOTOR_ANGLES)
     finally:
         sim.close()
+
+
+def _pybullet_readings(sim):
+    """Base state, end-effector CoM positions and the fall check straight from pybullet queries."""
+    cid, rid = sim.client, sim.robot
+    pos, orn = pybullet.getBasePositionAndOrientation(rid, physicsClientId=cid)
+    lin, ang = pybullet.getBaseVelocity(rid, physicsClientId=cid)
+    links = pybullet.getLinkStates(rid, [2, 3, 6, 7, 10, 11, 14, 15], physicsClientId=cid)
+    contacts = pybullet.getContactPoints(bodyA=rid, bodyB=sim.ground, physicsClientId=cid)
+    fallen = any(c[3] not in (2, 3, 6, 7, 10, 11, 14, 15) for c in contacts)
+    return [np.array(x) for x in (pos, orn, lin, ang)], np.array([s[0] for s in links]), fallen
+
+
+def test_compiled_loop_readings_equal_pybullet_queries():
+    # after the last substep the plugin keeps the base state, end effectors and the fall check that
+    # the env would otherwise query: they must be the very numbers pybullet returns
+    sim = LaikagoSim()
+    rng = np.random.default_rng(0)
+    falls = []
+    try:
+        for episode in range(6):
+            sim.restore_initial_state()
+            sim.reset_history()
+            for _ in range(40):
+                sim.step(DEFAULT_MOTOR_ANGLES + rng.uniform(-2.5, 2.5, 12) * (episode % 2))
+                base, ee, fallen = _pybullet_readings(sim)
+                for got, want in zip(sim.base_state(), base, strict=True):
+                    np.testing.assert_array_equal(got, want)
+                np.testing.assert_array_equal(sim.end_effector_positions(), ee)
+                assert sim.has_fallen() == fallen
+                falls.append(fallen)
+    finally:
+        sim.close()
+    assert any(falls) and not all(falls)  # both outcomes were checked
+
+
+def test_roll_pitch_equals_pybullet_euler_bit_for_bit():
+    from a2perf.envs.quadruped.core import roll_pitch
+
+    rng = np.random.default_rng(1)
+    quats = [q / np.linalg.norm(q) for q in rng.normal(size=(500, 4))]
+    s = np.sqrt(0.5)
+    quats += [np.array([0.0, s, 0.0, s]), np.array([0.0, -s, 0.0, s])]  # pitch ±pi/2 (gimbal lock)
+    for q in quats:
+        roll, pitch, _ = pybullet.getEulerFromQuaternion(q.tolist())
+        assert roll_pitch(q.tolist()) == (roll, pitch)
+
+
+@pytest.mark.parametrize("loop", ["compiled", "python"])
+def test_diverged_simulation_is_a_clear_error(monkeypatch, loop):
+    monkeypatch.setenv(PD_LOOP_ENV, loop)
+    env = gym.make(ENV_ID, mode="test")
+    sim = env.unwrapped._core.sim
+    env.reset(seed=0)
+    pybullet.resetBaseVelocity(sim.robot, [float("nan")] * 3, [0.0] * 3, physicsClientId=sim.client)
+    with pytest.raises(RuntimeError, match="diverged"):
+        for _ in range(3):
+            env.step(np.zeros(12, dtype=np.float32))
+    env.close()

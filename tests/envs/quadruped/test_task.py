@@ -99,7 +99,7 @@ def test_target_observation_matches_slow_reference(sim, data_dir):
     task.start(0.2, 0.0, INIT_POSITION, INIT_QUAT)
     task.update(7, np.array([0.05, 0.02, 0.4]))
     h = 0.3
-    obs = task.target_observation(h).reshape(4, 19)
+    obs = np.array(task.target_observation(h)).reshape(4, 19)
     times = task.motion_time + CONTROL_TIME_STEP * np.array([1, 2, 10, 30])
     ref = task.reference(times)
     rel = ref.root_pos - task.ref.root_pos[0]
