@@ -169,3 +169,20 @@ def test_diverged_simulation_is_a_clear_error(monkeypatch, loop):
         for _ in range(3):
             env.step(np.zeros(12, dtype=np.float32))
     env.close()
+
+
+def test_without_the_extension_the_python_loop_runs_with_a_warning(monkeypatch):
+    import a2perf.envs.quadruped.sim as sim_module
+    from a2perf.errors import DependencyMissingError
+
+    why = "the extension a2perf.envs.quadruped._pdloop was not built (test)"
+    monkeypatch.setattr(sim_module, "_compiled_cache", {"module": None, "why": why})
+    monkeypatch.setenv(PD_LOOP_ENV, "auto")
+    assert pd_loop_status() == f"python ({why})"
+    with pytest.warns(RuntimeWarning, match="pure-Python 1 kHz motor loop"):
+        sim = LaikagoSim()
+    assert sim.pd_loop == "python"
+    sim.close()
+    monkeypatch.setenv(PD_LOOP_ENV, "compiled")
+    with pytest.raises(DependencyMissingError, match="was not built"):
+        LaikagoSim()
