@@ -305,12 +305,13 @@ class LaikagoSim:
         self.clock: Callable[[], float] | None = None
         """Clock that times each stepSimulation into :attr:`physics_time`, e.g. ``time.perf_counter``;
         ``None`` (default) skips the timing (two clock reads per substep)."""
+        self.pd_loop = "python"
+        """Which 1 kHz loop runs: "compiled" (inside pybullet, ``_pdloop.c``) or "python"."""
         try:
             self.pd_loop = self._attach_pd_loop()
         except Exception:
             self.close()  # no half-built client left connected
             raise
-        """Which 1 kHz loop runs: "compiled" (inside pybullet, ``_pdloop.c``) or "python"."""
         self._initial_state = pybullet.saveState(physicsClientId=cid)
         self.reset_history()
 
