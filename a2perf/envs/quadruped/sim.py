@@ -360,6 +360,11 @@ class LaikagoSim:
             )
         return "compiled"
 
+    def _compiled_reading_is_current(self) -> bool:
+        """True right after a compiled env step: its last reading is the current state (nothing has moved
+        the robot since), so base state, end effectors and the fall check need no pybullet query."""
+        return self.pd_loop == "compiled" and self._ctrl[_C_SUBSTEP] == ACTION_REPEAT
+
     @property
     def loop_time(self) -> float:
         """Seconds the compiled loop's callbacks spent while :attr:`time_loop` was on (0 for Python)."""
@@ -698,7 +703,7 @@ class LaikagoSim:
 
     def base_state(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """True base CoM position (3,), orientation xyzw (4,), world linear (3,) and angular (3,) velocity."""
-        if self.pd_loop == "compiled" and self._ctrl[_C_SUBSTEP] == ACTION_REPEAT:
+        if self._compiled_reading_is_current():
             # the compiled loop's reading after the last substep (the same state request pybullet makes)
             row = self._hb[(int(self._ctrl[_C_COUNT]) - 1) % _CAPACITY]
             return row[7:10].copy(), row[:4].copy(), row[10:13].copy(), row[4:7].copy()
@@ -709,14 +714,14 @@ class LaikagoSim:
 
     def end_effector_positions(self) -> np.ndarray:
         """World CoM positions (8, 3) of the lower legs and toes (links 2, 3, 6, 7, 10, 11, 14, 15)."""
-        if self.pd_loop == "compiled" and self._ctrl[_C_SUBSTEP] == ACTION_REPEAT:
+        if self._compiled_reading_is_current():
             return self._ee.copy()  # read by the compiled loop after the last substep
         states = self._pb.getLinkStates(self.robot, list(END_EFFECTOR_LINK_IDS), physicsClientId=self.client)
         return np.array([s[0] for s in states])
 
     def has_fallen(self) -> bool:
         """True if any robot link other than the lower legs and toes touches the ground."""
-        if self.pd_loop == "compiled" and self._ctrl[_C_SUBSTEP] == ACTION_REPEAT:
+        if self._compiled_reading_is_current():
             return self._ctrl[_C_FALLEN] != 0.0  # checked by the compiled loop after the last substep
         contacts = self._pb.getContactPoints(bodyA=self.robot, bodyB=self.ground, physicsClientId=self.client)
         return any(c[3] not in _CONTACT_OK for c in contacts)
