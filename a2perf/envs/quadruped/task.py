@@ -35,7 +35,6 @@ from a2perf.envs.quadruped.kinematics import LegKinematics
 from a2perf.envs.quadruped.motion import MotionClip, MotionSample, warmup_pose
 
 _INIT_QUAT_INV1 = quat.conj1(INIT_QUAT.tolist())
-_TARGET_ROWS = np.array(TARGET_FRAME_STEPS)
 _MAX_AHEAD = max(TARGET_FRAME_STEPS)
 
 
@@ -197,7 +196,7 @@ class ImitationTask:
             self._tab_phase = np.clip(times / self.clip.duration, 0.0, 1.0)
         self._tab_ee = self._kin.end_effectors(np.zeros((rows, 3)), tab.root_quat, tab.joints)
         self._tab_times = times
-        # the rows the target observation reads every step, as Python floats
+        # the rows the target observation, reward and termination read every step, as Python floats
         self._rows_pos = tab.root_pos.tolist()
         self._rows_quat = tab.root_quat.tolist()
         self._rows_joints = tab.joints.tolist()
@@ -258,9 +257,9 @@ class ImitationTask:
         pose_err = _squared_distance(f.joints[i].tolist(), robot.joints.tolist())
         vel_err = _squared_distance(f.joint_vel[i].tolist(), robot.joint_vel.tolist())
         ox, oy, oz = self.origin_pos.tolist()
-        px, py, pz = f.root_pos[i].tolist()
+        px, py, pz = self._rows_pos[i]
         ref_x, ref_y, ref_z = px + ox, py + oy, pz + oz
-        ref_quat = f.root_quat[i].tolist()
+        ref_quat = self._rows_quat[i]
         sim_quat = robot.root_quat.tolist()
         h_ref = quat.heading1(quat.mul1(ref_quat, _INIT_QUAT_INV1))
         h_sim = quat.heading1(quat.mul1(sim_quat, _INIT_QUAT_INV1))
