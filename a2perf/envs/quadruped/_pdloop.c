@@ -113,8 +113,13 @@ static double floor_mod(double x, double y) {
     return r;
 }
 
+/* Row k (entries since reset) of a ring-history region whose rows are `width` doubles. */
+static double *ring_row(const Loop *L, Py_ssize_t region, int width, long k) {
+    return L->buf + region + (k % L->capacity) * width;
+}
+
 static const double *entry(const Loop *L, Py_ssize_t region, long k) {
-    return L->buf + region + (k % L->capacity) * NUM_MOTORS;
+    return ring_row(L, region, NUM_MOTORS, k);
 }
 
 /* Joint angles of the latency-delayed reading (sim.py: the ud entry of _run_substeps_python). */
@@ -275,9 +280,9 @@ EXPORT int postTickPluginCallback_a2perf_pdloop(struct PluginContext *ctx) {
         c[C_FALLEN] = fallen;
     }
     long count = (long)c[C_COUNT];
-    double *row_q = L->buf + L->hist_q + (count % L->capacity) * NUM_MOTORS;
-    double *row_qd = L->buf + L->hist_qd + (count % L->capacity) * NUM_MOTORS;
-    double *row_base = L->buf + L->hist_base + (count % L->capacity) * BASE_WIDTH;
+    double *row_q = ring_row(L, L->hist_q, NUM_MOTORS, count);
+    double *row_qd = ring_row(L, L->hist_qd, NUM_MOTORS, count);
+    double *row_base = ring_row(L, L->hist_base, BASE_WIDTH, count);
     for (int j = 0; j < NUM_MOTORS; j++) {
         if (L->q_index[j] >= num_q || L->u_index[j] >= num_u) {
             fail(c, 1);
